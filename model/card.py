@@ -1,0 +1,64 @@
+"""The model card: how a model was made, stored beside its weights.
+
+`model_card.json` is the machine-readable record (read by `info` and the Predictor);
+`README.md` is the same written out for people, in the Hugging Face convention.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from model.errors import InputError
+
+CARD_FILE = "model_card.json"
+
+
+@dataclass
+class ModelCard:
+    labels: list[str]
+    base_model: str
+    format: str = "full"  # "full": complete weights; "lora": a LoRA adapter on top of base_model
+    data_sha256: str = ""
+    data_size: dict[str, int] = field(default_factory=dict)  # paragraphs per split
+    seed: int = 0
+    metrics: dict = field(default_factory=dict)  # split name -> metric name -> value
+    training: dict = field(default_factory=dict)  # the TrainConfig used
+    max_length: int = 256
+    temperature: float = 1.0  # divides the logits before softmax (fitted on validation)
+    created: str = ""
+    notes: str = ""
+
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        (directory / CARD_FILE).write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        (directory / "README.md").write_text(self.to_markdown(), encoding="utf-8")
+
+    def to_markdown(self) -> str:
+        lines = [
+            "# conflict-paragraphs model",
+            "",
+            f"- Labels: {', '.join(self.labels)}",
+            f"- Base model: {self.base_model} ({self.format} weights)",
+            f"- Data: sha256 {self.data_sha256 or 'unknown'}; "
+            + ", ".join(f"{k} {v}" for k, v in self.data_size.items()),
+            f"- Seed: {self.seed}; max length {self.max_length} tokens; temperature {self.temperature:.3f}",
+            f"- Created: {self.created}",
+        ]
+        for split, metrics in self.metrics.items():
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, (int, float)))
+            lines.append(f"- Metrics on {split}: {shown}")
+        if self.notes:
+            lines += ["", self.notes]
+        return "\n".join(lines) + "\n"
+
+
+def read_card(directory: Path) -> ModelCard:
+    """Read the card of a model directory; a directory without one is not a model of ours."""
+    path = Path(directory) / CARD_FILE
+    if not path.is_file():
+        raise InputError(f"{directory}: no {CARD_FILE}; not a model directory written by conflict-paragraphs")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return ModelCard(**data)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{path}: unreadable model card ({exc})") from None

