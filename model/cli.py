@@ -181,7 +181,7 @@ def train_cli(
     with reported_errors():
         from training.config import TrainConfig
         from training.data import load_splits
-        from training.finetune import check_output
+        from training.finetune import check_output, is_main_process
 
         config = TrainConfig(
             base_model=base_model, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
@@ -189,7 +189,9 @@ def train_cli(
         )
         check_output(output, overwrite)
         splits = load_splits(data, config.validation_fraction, config.seed)
-        typer.echo(f"data: {splits.sizes()} paragraphs, labels {splits.labels}", err=True)
+        quiet = not is_main_process()
+        if not quiet:
+            typer.echo(f"data: {splits.sizes()} paragraphs, labels {splits.labels}", err=True)
         if baseline is not None:
             metrics = _train_baseline(baseline, splits, config, output)
         else:
@@ -197,6 +199,8 @@ def train_cli(
 
             result = train(config, splits, output, overwrite=overwrite)
             metrics = result.card.metrics
+            if quiet:
+                return
             typer.echo(f"model saved to {result.output}", err=True)
         _print_metrics(metrics)
 

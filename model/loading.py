@@ -117,7 +117,7 @@ def load_model(path: Path | None = None):
             model = AutoModelForSequenceClassification.from_pretrained(str(path), local_files_only=True, **safe)
     except InputError:
         raise
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+    except Exception as exc:  # corrupt weights raise many types (SafetensorError, OSError, KeyError, ...)
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: cannot load model ({first_line})") from None
     model.eval()

@@ -25,6 +25,11 @@ class TrainResult:
     card: ModelCard
 
 
+def is_main_process() -> bool:
+    """True except in the non-zero ranks of a torchrun/accelerate launch, which should stay quiet."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def check_output(output: Path, overwrite: bool) -> None:
     """Refuse to replace an existing output unless asked; done before any training starts."""
     if output.exists() and not output.is_dir():
@@ -97,6 +102,7 @@ def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: boo
     base = resolve_base_model(config.base_model)
 
     import numpy as np
+    import torch
     from transformers import (
         AutoModelForSequenceClassification,
         AutoTokenizer,
@@ -157,6 +163,8 @@ def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: boo
         report_to=[],
         disable_tqdm=not progress,
         dataloader_pin_memory=False,
+        # With no accelerator, say so: torchrun then trains on several CPU processes (gloo).
+        use_cpu=not (torch.cuda.is_available() or torch.backends.mps.is_available()),
     )
     trainer = Trainer(
         model=model,
@@ -191,7 +199,7 @@ def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: boo
             seed=config.seed,
             metrics=metrics,
             training={**config.to_dict(), "class_weights_used": weights is not None,
-                      "epochs_run": round(float(trainer.state.epoch or 0), 2)},
+                      "epochs_run": round(float(trainer.state.epoch or 0), 2), "world_size": args.world_size},
             max_length=config.max_length,
             temperature=round(temperature, 4),
             created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

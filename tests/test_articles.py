@@ -1,0 +1,38 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from model.articles import split_paragraphs
+
+
+def test_blank_lines_separate_paragraphs_and_wrapped_lines_join():
+    text = "First paragraph\nwrapped here.\n\nSecond one.\n \n\n\nThird.\n"
+    assert split_paragraphs(text) == ["First paragraph wrapped here.", "Second one.", "Third."]
+
+
+def test_one_paragraph_per_line_when_there_is_no_blank_line():
+    assert split_paragraphs("Headline\nBody one.\r\nBody two.") == ["Headline", "Body one.", "Body two."]
+
+
+def test_lines_mode_splits_every_line_even_with_blank_lines():
+    assert split_paragraphs("a\nb\n\nc", lines=True) == ["a", "b", "c"]
+
+
+def test_empty_and_whitespace_give_no_paragraphs():
+    assert split_paragraphs("") == []
+    assert split_paragraphs(" \n\t\n  ") == []
+
+
+def test_non_str_is_refused():
+    import pytest
+
+    with pytest.raises(TypeError):
+        split_paragraphs(None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400), st.booleans())
+def test_split_never_raises_and_keeps_every_word(text, lines):
+    paragraphs = split_paragraphs(text, lines=lines)
+    assert all(p and p == p.strip() for p in paragraphs)
+    assert all("\n" not in p for p in paragraphs)
+    assert " ".join(paragraphs).split() == text.replace("\r", "\n").split()

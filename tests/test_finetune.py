@@ -1,0 +1,123 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from model.card import read_card
+from model.errors import InputError, RunError
+from tests.conftest import ROOT
+from training import TrainConfig, train
+from training.finetune import class_weights
+
+BIN = Path(sys.executable).parent
+FAST = dict(epochs=1, max_steps=2, batch_size=8, validation_fraction=0.25)
+
+
+def test_saved_model_is_a_standard_hugging_face_directory(tiny_model):
+    config = json.loads((tiny_model / "config.json").read_text())
+    labels = ["attribution", "casualty_report", "funding_policy", "military_action", "other"]
+    assert config["id2label"] == {str(i): label for i, label in enumerate(labels)}
+    assert config["label2id"] == {label: i for i, label in enumerate(labels)}
+    assert (tiny_model / "model.safetensors").is_file() and (tiny_model / "tokenizer.json").is_file()
+    assert not list(tiny_model.glob("*.bin")), "no pickle files in a saved model"
+    card = read_card(tiny_model)
+    assert card.labels == labels and card.seed == 42 and len(card.data_sha256) == 64
+    assert card.data_size == {"train": 30, "validation": 10}
+    assert 0.0 <= card.metrics["validation"]["macro_f1"] <= 1.0
+    assert card.temperature > 0
+
+
+def test_transformers_pipeline_loads_the_saved_model(tiny_model):
+    from transformers import pipeline
+
+    classifier = pipeline("text-classification", model=str(tiny_model))
+    assert classifier("The army shelled the town.")[0]["label"] in read_card(tiny_model).labels
+
+
+def test_train_save_reload_predict_offline_with_no_hub_cache(tmp_path, tiny_file):
+    code = f"""
+from training import TrainConfig, train
+from model import load_predictor
+train(TrainConfig(epochs=1, max_steps=2, batch_size=8, validation_fraction=0.25), {str(tiny_file)!r}, {str(tmp_path / 'm')!r}, progress=False)
+print(load_predictor({str(tmp_path / 'm')!r}).predict('Rebels shelled the port.').label)
+"""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "empty-hf-home"), "HF_DATASETS_OFFLINE": "1"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] in read_card(tmp_path / "m").labels
+    assert not (tmp_path / "empty-hf-home" / "hub").exists()
+
+
+def test_existing_output_needs_overwrite(tmp_path, tiny_file):
+    output = tmp_path / "model"
+    output.mkdir()
+    (output / "keep.txt").write_text("previous model")
+    with pytest.raises(InputError, match="already exists; pass --overwrite"):
+        train(TrainConfig(**FAST), tiny_file, output)
+    assert (output / "keep.txt").read_text() == "previous model"
+
+
+def _leftovers(directory: Path) -> list[str]:
+    return [p.name for p in directory.iterdir() if ".partial-" in p.name or ".old-" in p.name]
+
+
+def test_a_writer_failing_half_way_leaves_the_previous_model_intact(tmp_path, tiny_file, monkeypatch):
+    import training.finetune as finetune
+
+    output = tmp_path / "model"
+    output.mkdir()
+    (output / "keep.txt").write_text("previous model")
+
+    def full_disk(model, tokenizer, card, config, directory):
+        directory.mkdir(parents=True)
+        (directory / "model.safetensors").write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(finetune, "_save", full_disk)
+    with pytest.raises(RunError, match="No space left on device.*left unchanged"):
+        train(TrainConfig(**FAST), tiny_file, output, overwrite=True, progress=False)
+    assert [p.name for p in output.iterdir()] == ["keep.txt"]
+    assert _leftovers(tmp_path) == []
+
+
+def test_an_interrupted_run_leaves_the_previous_model_intact(tmp_path, tiny_file, monkeypatch):
+    import transformers
+
+    output = tmp_path / "model"
+    output.mkdir()
+    (output / "keep.txt").write_text("previous model")
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(transformers.Trainer, "train", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train(TrainConfig(**FAST), tiny_file, output, overwrite=True, progress=False)
+    assert (output / "keep.txt").read_text() == "previous model"
+    assert _leftovers(tmp_path) == []
+
+
+def test_class_weights_follow_the_imbalance():
+    assert class_weights([0, 0, 1, 1], 2, "auto") is None
+    weights = class_weights([0] * 9 + [1] * 3, 2, "auto")
+    assert weights == pytest.approx([12 / 18, 12 / 6])
+    assert class_weights([0] * 9 + [1] * 3, 2, "off") is None
+    assert class_weights([0, 0, 1, 1], 2, "on") == pytest.approx([1.0, 1.0])
+
+
+def test_torchrun_with_two_cpu_processes_trains_and_saves_once(tmp_path, tiny_file):
+    output = tmp_path / "ddp-model"
+    command = [str(BIN / "torchrun"), "--nproc_per_node=2", "--no-python", str(BIN / "conflict-paragraphs"),
+               "train", "--data", str(tiny_file), "--output", str(output), "--max-steps", "2", "--batch-size", "4"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (output / "model.safetensors").is_file()
+    card = read_card(output)
+    assert card.labels[0] == "attribution"
+    assert card.training["world_size"] == 2
+    assert result.stdout.count("validation: macro_f1") == 1, "only rank 0 reports"
+    assert _leftovers(tmp_path) == []

@@ -1,0 +1,54 @@
+import json
+import shutil
+
+import pytest
+
+from model.errors import InputError
+from model.loading import check_model_dir, load_model, resolve_base_model
+
+
+def copy_model(tiny_model, tmp_path):
+    target = tmp_path / "copy"
+    shutil.copytree(tiny_model, target)
+    return target
+
+
+def test_missing_directory(tmp_path):
+    with pytest.raises(InputError, match="model directory not found"):
+        check_model_dir(tmp_path / "nowhere")
+
+
+def test_corrupt_config(tiny_model, tmp_path):
+    directory = copy_model(tiny_model, tmp_path)
+    (directory / "config.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="corrupt config.json"):
+        check_model_dir(directory)
+
+
+def test_no_label_map(tiny_model, tmp_path):
+    directory = copy_model(tiny_model, tmp_path)
+    config = json.loads((directory / "config.json").read_text())
+    config["id2label"] = {"0": "LABEL_0", "1": "LABEL_1"}
+    (directory / "config.json").write_text(json.dumps(config))
+    with pytest.raises(InputError, match="no label map"):
+        check_model_dir(directory)
+
+
+def test_checkpoint_without_a_classifier_head_is_refused():
+    with pytest.raises(InputError, match=r"\['BertModel'\] has no sequence-classification head"):
+        check_model_dir(resolve_base_model(None))
+
+
+def test_pickle_only_directory_is_refused(tiny_model, tmp_path):
+    directory = copy_model(tiny_model, tmp_path)
+    (directory / "model.safetensors").rename(directory / "pytorch_model.bin")
+    with pytest.raises(InputError, match="only pickle weights"):
+        load_model(directory)
+
+
+def test_truncated_weights_give_an_error_not_a_traceback(tiny_model, tmp_path):
+    directory = copy_model(tiny_model, tmp_path)
+    weights = directory / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    with pytest.raises(InputError, match="cannot load model"):
+        load_model(directory)

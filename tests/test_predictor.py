@@ -1,0 +1,101 @@
+import subprocess
+import sys
+import threading
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from model import Prediction, classify_article, load_predictor
+
+
+@pytest.fixture(scope="module")
+def predictor(tiny_model):
+    return load_predictor(tiny_model)
+
+
+def test_str_gives_one_prediction_and_list_gives_a_list(predictor):
+    one = predictor.predict("Rebels shelled the airport overnight.")
+    many = predictor.predict(["Rebels shelled the airport overnight.", "Sign up for our newsletter."])
+    assert isinstance(one, Prediction)
+    assert isinstance(many, list) and len(many) == 2
+    assert many[0] == one
+
+
+def test_scores_are_probabilities_over_every_label(predictor):
+    prediction = predictor.predict("The death toll rose to 40, officials said.")
+    assert set(prediction.scores) == set(predictor.labels)
+    assert sum(prediction.scores.values()) == pytest.approx(1.0, abs=1e-6)
+    assert all(0.0 <= p <= 1.0 for p in prediction.scores.values())
+    assert prediction.label == max(prediction.scores, key=prediction.scores.get)
+    assert prediction.score == prediction.scores[prediction.label]
+
+
+def test_order_is_kept_whatever_the_batching(predictor):
+    texts = [f"{'Troops advanced. ' * n}Paragraph {n}." for n in (9, 1, 5, 3, 7, 2)]
+    batched = predictor.predict(texts, batch_size=2)
+    singly = [predictor.predict(t) for t in texts]
+    for a, b in zip(batched, singly):
+        assert a.label == b.label
+        assert a.score == pytest.approx(b.score, abs=1e-5)
+
+
+def test_empty_list_gives_empty_list(predictor):
+    assert predictor.predict([]) == []
+
+
+@pytest.mark.parametrize("bad, message", [(None, "texts must be a str"), (["ok", 3], r"texts\[1\] must be a str"),
+                                          (["ok", "fine", None], r"texts\[2\] must be a str")])
+def test_non_str_input_raises_type_error_naming_the_index(predictor, bad, message):
+    with pytest.raises(TypeError, match=message):
+        predictor.predict(bad)
+
+
+def test_threads_sharing_a_predictor_agree_with_one_thread(predictor):
+    texts = [f"Report number {i}: the army shelled the bridge and {i} people fled." for i in range(24)]
+    expected = [p.label for p in predictor.predict(texts)]
+    results = [None] * 4
+
+    def work(slot):
+        results[slot] = [p.label for p in predictor.predict(texts, batch_size=5)]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [expected] * 4
+
+
+def test_a_long_paragraph_is_read_to_its_end(predictor):
+    """Windows cover the whole paragraph: what follows the first window changes the scores."""
+    filler = "The valley is known for its orchards and old churches. " * 60
+    short = predictor.predict(filler)
+    tail = predictor.predict(filler + "At least 90 people were killed and 200 wounded in the strike. " * 10)
+    assert short.scores != pytest.approx(tail.scores, abs=1e-4)
+
+
+def test_classify_article_gives_index_text_and_prediction(predictor):
+    article = "Headline about the war\n\nThe army shelled the town.\n\nAt least 12 were killed."
+    rows = classify_article(article, predictor)
+    assert [r.index for r in rows] == [0, 1, 2]
+    assert rows[1].text == "The army shelled the town."
+    assert all(r.prediction.label in predictor.labels for r in rows)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(min_size=0, max_size=300), min_size=1, max_size=6))
+def test_arbitrary_unicode_never_raises_and_gives_one_prediction_each(predictor, texts):
+    predictions = predictor.predict(texts)
+    assert len(predictions) == len(texts)
+    assert all(p.label in predictor.labels for p in predictions)
+
+
+def test_hard_unicode_cases(predictor):
+    texts = ["💥🔥 " * 50, "قصفت القوات المدينة ليلا", "\u200b\u200d\u202e\x00\x07", "x" * 5000, ""]
+    assert len(predictor.predict(texts)) == len(texts)
+
+
+def test_importing_the_package_does_not_import_torch():
+    code = "import sys, model; assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
