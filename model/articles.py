@@ -1,6 +1,10 @@
 """Article splitting: a page of text becomes the list of paragraphs the model labels one by one."""
 
+import io
+import itertools
 import re
+from collections.abc import Iterator
+from typing import TextIO
 
 _BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
 
@@ -22,3 +26,30 @@ def split_paragraphs(text: str, lines: bool = False) -> list[str]:
         blocks = _BLANK_LINE.split(text)
     paragraphs = (" ".join(block.split()) for block in blocks)
     return [p for p in paragraphs if p]
+
+
+PEEK_CHARS = 1 << 20  # the layout (blank-line or line-per-paragraph) is decided from the first MiB
+
+
+def iter_paragraphs(stream: TextIO, lines: bool = False) -> Iterator[str]:
+    """Yield the paragraphs of a text stream as `split_paragraphs` would, without reading it all.
+
+    Whether blank lines separate paragraphs is decided from the first MiB, so a file of
+    any size is read with constant memory; below that size the result equals split_paragraphs.
+    """
+    head = stream.read(PEEK_CHARS)
+    if len(head) < PEEK_CHARS:
+        yield from split_paragraphs(head, lines=lines)
+        return
+    by_line = lines or not _BLANK_LINE.search(head.replace("\r\n", "\n").replace("\r", "\n").strip())
+    block: list[str] = []
+    for line in itertools.chain(io.StringIO(head), stream):
+        if by_line:
+            yield from split_paragraphs(line, lines=True)
+        elif line.strip():
+            block.append(line)
+        elif block:
+            yield " ".join("".join(block).split())
+            block = []
+    if block:
+        yield " ".join("".join(block).split())

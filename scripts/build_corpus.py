@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +22,7 @@ from training.dedup import duplicate_pairs  # noqa: E402
 DATA = ROOT / "data"
 LABELS = ("military_action", "funding_policy", "casualty_report", "attribution", "other")
 LINE = re.compile(r"^(" + "|".join(LABELS) + r") \| (\S.*)$")
-SAMPLE_ARTICLE = "eu-kherson-liveblog-2022"  # copied to data/samples/article.txt
+SAMPLE_ARTICLE = "eu-kyiv-drone-night-2025"  # a test-split article, copied to data/samples/article.txt
 
 
 def split_of(article_id: str) -> str:
@@ -75,7 +76,37 @@ def main() -> None:
     if sample.exists():
         (DATA / "samples").mkdir(exist_ok=True)
         (DATA / "samples" / "article.txt").write_text(sample.read_text(encoding="utf-8"), encoding="utf-8")
-    print(f"{len(articles)} articles, {len(rows) - len(dropped)} paragraphs in the splits, {len(dropped)} left out")
+    kept = [row for i, row in enumerate(rows) if i not in dropped]
+    write_counts(kept, DATA / "DATACARD.md")
+    print(f"{len(articles)} articles, {len(kept)} paragraphs in the splits, {len(dropped)} left out")
+
+
+def _table(title: str, counts: Counter) -> list[str]:
+    lines = [f"| {title} | paragraphs |", "|---|---|"]
+    return lines + [f"| {key} | {n} |" for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))] + [""]
+
+
+def write_counts(rows: list[dict], card: Path) -> None:
+    """Rewrite the counts section of the data card from the rows actually in the splits."""
+    articles = Counter(r["split"] for r in rows if r["paragraph"] == 0)
+    lines = [f"{len(rows)} paragraphs from {len({r['article_id'] for r in rows})} articles "
+             f"(train {articles['train']}, validation {articles['validation']}, test {articles['test']} articles).", ""]
+    lines += _table("label", Counter(r["label"] for r in rows))
+    per_split = Counter((r["split"], r["label"]) for r in rows)
+    lines += ["| split | " + " | ".join(LABELS) + " | all |", "|---" * (len(LABELS) + 2) + "|"]
+    for split in ("train", "validation", "test"):
+        cells = [str(per_split[(split, label)]) for label in LABELS]
+        lines.append(f"| {split} | " + " | ".join(cells) + f" | {sum(per_split[(split, l)] for l in LABELS)} |")
+    lines.append("")
+    lines += _table("style", Counter(r["style"] for r in rows))
+    lines += _table("decade", Counter(f"{r['year'] // 10 * 10}s" for r in rows))
+    lines += _table("spelling", Counter(r["spelling"] for r in rows))
+    lines += _table("conflict", Counter(r["conflict"] for r in rows))
+    text = card.read_text(encoding="utf-8")
+    start, end = "<!-- counts: written by scripts/build_corpus.py -->", "<!-- /counts -->"
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    card.write_text(head + start + "\n" + "\n".join(lines) + end + tail, encoding="utf-8")
 
 
 if __name__ == "__main__":
