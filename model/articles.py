@@ -41,6 +41,7 @@ def iter_paragraphs(stream: TextIO, lines: bool = False) -> Iterator[str]:
     if len(head) < PEEK_CHARS:
         yield from split_paragraphs(head, lines=lines)
         return
+    head += stream.readline()  # end the head on a line boundary
     by_line = lines or not _BLANK_LINE.search(head.replace("\r\n", "\n").replace("\r", "\n").strip())
     block: list[str] = []
     for line in itertools.chain(io.StringIO(head), stream):

@@ -22,8 +22,8 @@ from model.card import read_card  # noqa: E402
 from model.loading import DEFAULT_MODEL_DIR  # noqa: E402
 from training import TrainConfig, load_splits, train  # noqa: E402
 
-SHIPPED = TrainConfig(lora_rank=16, learning_rate=1e-3, epochs=8, early_stopping_patience=2, seed=42)
-FULL = TrainConfig(learning_rate=5e-5, epochs=5, seed=42)
+SHIPPED = TrainConfig(lora_rank=16, learning_rate=1e-3, epochs=5, early_stopping_patience=2, seed=42)
+FULL = TrainConfig(learning_rate=5e-5, epochs=3, seed=42)
 
 
 def main() -> None:

@@ -36,3 +36,31 @@ def test_split_never_raises_and_keeps_every_word(text, lines):
     assert all(p and p == p.strip() for p in paragraphs)
     assert all("\n" not in p for p in paragraphs)
     assert " ".join(paragraphs).split() == text.replace("\r", "\n").split()
+
+
+def test_iter_paragraphs_equals_split_paragraphs_on_small_and_large_texts():
+    import io
+
+    from model.articles import PEEK_CHARS, iter_paragraphs
+
+    small = "One.\n\nTwo\nwrapped.\n\n\nThree."
+    assert list(iter_paragraphs(io.StringIO(small))) == split_paragraphs(small)
+    blocks = "\n\n".join(f"Paragraph {i} runs\nover two lines." for i in range(PEEK_CHARS // 20))
+    assert list(iter_paragraphs(io.StringIO(blocks))) == split_paragraphs(blocks)
+    lines = "\n".join(f"Line {i} is a paragraph." for i in range(PEEK_CHARS // 15))
+    assert list(iter_paragraphs(io.StringIO(lines))) == split_paragraphs(lines)
+
+
+def test_a_50_mb_file_is_read_as_a_stream(tmp_path):
+    from model.articles import iter_paragraphs
+
+    big = tmp_path / "big.txt"
+    paragraph = ("Shelling continued along the front line for a third day. " * 8).strip()
+    with big.open("w", encoding="utf-8") as f:
+        while f.tell() < 50_000_000:
+            f.write(paragraph + "\n\n")
+    with big.open(encoding="utf-8") as stream:
+        paragraphs = iter_paragraphs(stream)
+        first = [next(paragraphs) for _ in range(3)]
+        assert first == [paragraph] * 3
+        assert stream.tell() < 5_000_000, "only the head of the file has been read"

@@ -150,3 +150,63 @@ def test_closed_pipe_ends_quietly(tmp_path):
     result = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=ROOT, capture_output=True, text=True)
     assert result.stdout.count("\n") == 1
     assert "Traceback" not in result.stderr and "Error" not in result.stderr
+
+
+def test_broken_symlink_binary_file_and_directory_are_refused(tiny_model, tmp_path):
+    link = tmp_path / "link.txt"
+    link.symlink_to(tmp_path / "gone.txt")
+    binary = tmp_path / "image.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    for path, message in ((link, "broken symbolic link"), (binary, "binary file, not text"),
+                          (tmp_path, "is a directory, not an article file")):
+        result = invoke("classify", path, "--model", tiny_model)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip() == f"error: {path}: {message}"
+
+
+def test_text_that_is_not_utf8_is_decoded_with_a_warning(tiny_model, tmp_path):
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("Les forces ont bombardé la ville.\n\nÀ Goma, 12 morts.".encode("latin-1"))
+    result = invoke("classify", latin1, "--model", tiny_model, "-f", "jsonl")
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 2
+    assert "not valid UTF-8" in result.stderr and "U+FFFD" in result.stderr
+
+
+def test_model_without_a_classifier_head_is_refused():
+    from model.loading import resolve_base_model
+
+    result = invoke("classify", "-", "--model", resolve_base_model(None), input="text")
+    assert result.exit_code == 2
+    assert "has no sequence-classification head" in result.stderr and "Traceback" not in result.output
+
+
+def test_debug_shows_the_traceback():
+    result = runner.invoke(app, ["--debug", "classify", "-", "--format", "xml"], input="text")
+    assert result.exit_code != 0 and result.exception is not None
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
+def test_interrupted_or_killed_training_leaves_the_previous_model(tmp_path, tiny_file, signal_name):
+    import os
+    import signal
+    import time
+
+    output = tmp_path / "model"
+    output.mkdir()
+    (output / "keep.txt").write_text("previous model")
+    command = [sys.executable, "-m", "model.cli", "train", "--data", str(tiny_file), "--output", str(output),
+               "--overwrite", "--epochs", "50", "--batch-size", "2"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not list(tmp_path.glob(".model.partial-*/checkpoints")) and time.time() < deadline:
+        time.sleep(0.2)
+    assert process.poll() is None, process.communicate()[1][-2000:]
+    process.send_signal(getattr(signal, signal_name))
+    _, stderr = process.communicate(timeout=60)
+    assert [p.name for p in output.iterdir()] == ["keep.txt"]
+    if signal_name == "SIGINT":
+        assert process.returncode == 130 and "error: interrupted" in stderr and "Traceback" not in stderr
+        assert not list(tmp_path.glob(".model.partial-*")), "an interrupted run cleans up after itself"
+    else:
+        assert process.returncode == -signal.SIGKILL

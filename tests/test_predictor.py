@@ -100,3 +100,10 @@ def test_hard_unicode_cases(predictor):
 def test_importing_the_package_does_not_import_torch():
     code = "import sys, model; assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_20000_word_paragraph_gives_one_prediction(predictor):
+    paragraph = " ".join(["shelling"] * 10_000 + ["killed"] * 10_000)
+    prediction = predictor.predict(paragraph)
+    assert prediction.label in predictor.labels
+    assert sum(prediction.scores.values()) == pytest.approx(1.0, abs=1e-6)
