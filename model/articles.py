@@ -31,13 +31,14 @@ def split_paragraphs(text: str, lines: bool = False) -> list[str]:
 PEEK_CHARS = 1 << 20  # the layout (blank-line or line-per-paragraph) is decided from the first MiB
 
 
-def iter_paragraphs(stream: TextIO, lines: bool = False) -> Iterator[str]:
+def iter_paragraphs(stream: TextIO, lines: bool = False, head: str = "") -> Iterator[str]:
     """Yield the paragraphs of a text stream as `split_paragraphs` would, without reading it all.
 
     Whether blank lines separate paragraphs is decided from the first MiB, so a file of
     any size is read with constant memory; below that size the result equals split_paragraphs.
+    `head` is text already read from the stream (to sniff its type), taken as its start.
     """
-    head = stream.read(PEEK_CHARS)
+    head += stream.read(PEEK_CHARS - len(head))
     if len(head) < PEEK_CHARS:
         yield from split_paragraphs(head, lines=lines)
         return

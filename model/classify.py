@@ -1,19 +1,28 @@
-"""Classifying whole articles: split into paragraphs, label each, yield rows as they are ready."""
+"""Classifying whole articles: find the files, split each into paragraphs, label, yield rows.
+
+Sources are plain-text articles, HTML pages (recognised by content) or folders of them. Text is
+read as a stream and labelled in chunks, so memory stays flat however large the input; rows
+come out as soon as their chunk is labelled.
+"""
 
 import io
 import itertools
 import sys
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from model.articles import iter_paragraphs, split_paragraphs
-from model.errors import InputError
+from model.errors import ConflictParagraphsError, InputError
+from model.pages import html_paragraphs, looks_like_html
 from model.predictor import Prediction, Predictor, predict
 
 UNCERTAIN = "uncertain"
+ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
 CHUNK_PARAGRAPHS = 256  # paragraphs read and labelled at a time, so memory stays flat on huge inputs
+BACKGROUND_LABELS = ("other", UNCERTAIN)  # never an article's dominant label while it has content paragraphs
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,21 @@ def classify_article(text: str, predictor: Predictor | None = None, lines: bool 
         return []
     predictions = predictor.predict(paragraphs) if predictor is not None else predict(paragraphs)
     return [ArticleParagraph(i, p, pred) for i, (p, pred) in enumerate(zip(paragraphs, predictions))]
+
+
+def expand_sources(paths: Iterable[str], recursive: bool = False) -> list[str]:
+    """Files as given, and for each folder its .txt/.html/.htm files (sorted; sub-folders if recursive)."""
+    sources = []
+    for path in paths:
+        if path != "-" and Path(path).is_dir():
+            pattern = "**/*" if recursive else "*"
+            found = sorted(str(p) for p in Path(path).glob(pattern) if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES)
+            if not found:
+                raise InputError(f"{path}: no {', '.join(ARTICLE_SUFFIXES)} files in the folder")
+            sources += found
+        else:
+            sources.append(path)
+    return sources
 
 
 def open_source(source: str) -> TextIO:
@@ -56,34 +80,73 @@ def open_source(source: str) -> TextIO:
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace")
 
 
+def source_paragraphs(stream: TextIO, lines: bool = False, keep_boilerplate: bool = False, name: str = "") -> Iterator[str]:
+    """The paragraphs of one source: extracted from HTML when it looks like a page, else split as text."""
+    head = stream.read(4096)
+    if looks_like_html(head):
+        yield from html_paragraphs(head + stream.read(), keep_boilerplate=keep_boilerplate, source=name)
+    else:
+        yield from iter_paragraphs(stream, lines=lines, head=head)
+
+
 def classify_sources(
     sources: Iterable[str],
     predictor: Predictor,
     lines: bool = False,
     min_confidence: float = 0.0,
-    chunk: int = CHUNK_PARAGRAPHS,
-    warn=lambda message: print(f"warning: {message}", file=sys.stderr),
+    keep_boilerplate: bool = False,
+    batch_size: int = 32,
+    on_error: Callable[[str, ConflictParagraphsError], None] | None = None,
+    warn: Callable[[str], None] = lambda message: print(f"warning: {message}", file=sys.stderr),
 ) -> Iterator[dict]:
-    """Yield one output row per paragraph, article by article, reading and labelling in chunks."""
+    """Yield one row per paragraph, article by article, reading and labelling in chunks.
+
+    A failing source raises, unless `on_error` is given: then it is reported there and skipped.
+    """
     for source in sources:
-        name = "<stdin>" if source == "-" else source
-        count, replaced = 0, False
-        with open_source(source) as stream:
-            paragraphs = iter_paragraphs(stream, lines=lines)
-            while batch := list(itertools.islice(paragraphs, chunk)):
-                replaced = replaced or any("\ufffd" in p for p in batch)
-                for text, prediction in zip(batch, predictor.predict(batch)):
-                    label = prediction.label if prediction.score >= min_confidence else UNCERTAIN
-                    yield {
-                        "source": name,
-                        "paragraph": count,
-                        "text": text,
-                        "label": label,
-                        "score": round(prediction.score, 6),
-                        "scores": {k: round(v, 6) for k, v in prediction.scores.items()},
-                    }
-                    count += 1
-        if replaced:
-            warn(f"{name}: not valid UTF-8 in places; undecodable bytes were replaced by U+FFFD")
-        if count == 0:
-            raise InputError(f"{source}: no paragraphs (the file is empty or only whitespace)")
+        try:
+            yield from _classify_one(source, predictor, lines, min_confidence, keep_boilerplate, batch_size, warn)
+        except ConflictParagraphsError as exc:
+            if on_error is None:
+                raise
+            on_error(source, exc)
+
+
+def _classify_one(source, predictor, lines, min_confidence, keep_boilerplate, batch_size, warn) -> Iterator[dict]:
+    name = "<stdin>" if source == "-" else source
+    count, replaced = 0, False
+    with open_source(source) as stream:
+        paragraphs = source_paragraphs(stream, lines=lines, keep_boilerplate=keep_boilerplate, name=name)
+        while batch := list(itertools.islice(paragraphs, CHUNK_PARAGRAPHS)):
+            replaced = replaced or any("\ufffd" in p for p in batch)
+            for text, prediction in zip(batch, predictor.predict(batch, batch_size=batch_size)):
+                label = prediction.label if prediction.score >= min_confidence else UNCERTAIN
+                yield {
+                    "source": name,
+                    "paragraph": count,
+                    "text": text,
+                    "label": label,
+                    "score": round(prediction.score, 6),
+                    "scores": {k: round(v, 6) for k, v in prediction.scores.items()},
+                }
+                count += 1
+    if replaced:
+        warn(f"{name}: not valid UTF-8 in places; undecodable bytes were replaced by U+FFFD")
+    if count == 0:
+        raise InputError(f"{source}: no paragraphs (the file is empty or only whitespace)")
+
+
+def summarise(rows: list[dict], labels: list[str]) -> dict:
+    """One article's summary: paragraph count, count per label, and its dominant content label."""
+    counts = Counter(row["label"] for row in rows)
+    per_label = {label: counts.get(label, 0) for label in labels + ([UNCERTAIN] if counts.get(UNCERTAIN) else [])}
+    content = {label: n for label, n in per_label.items() if label not in BACKGROUND_LABELS and n}
+    ranked = content or {label: n for label, n in per_label.items() if n}
+    dominant = max(ranked, key=lambda label: (ranked[label], -list(per_label).index(label)))
+    return {"source": rows[0]["source"], "paragraphs": len(rows), "labels": per_label, "dominant": dominant}
+
+
+def by_article(rows: Iterable[dict]) -> Iterator[list[dict]]:
+    """Group the row stream into one list per article, as each article ends."""
+    for _, group in itertools.groupby(rows, key=lambda row: row["source"]):
+        yield list(group)

@@ -76,8 +76,15 @@ def root(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebac
 # ---------------------------------------------------------------- classify
 
 
-def _write_rows(rows: Iterator[dict], fmt: OutputFormat, labels: list[str]) -> None:
+def _write_rows(rows: Iterator[dict], fmt: OutputFormat, labels: list[str], summary: bool) -> None:
+    from model.classify import by_article, summarise
+
     out = sys.stdout
+    if fmt is OutputFormat.table:
+        _print_tables(by_article(rows), labels, summary)
+        return
+    if summary:
+        rows = (summarise(article, labels) for article in by_article(rows))
     if fmt is OutputFormat.jsonl:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -87,66 +94,92 @@ def _write_rows(rows: Iterator[dict], fmt: OutputFormat, labels: list[str]) -> N
         for i, row in enumerate(rows):
             out.write(("," if i else "") + "\n  " + json.dumps(row, ensure_ascii=False))
         out.write("\n]\n")
-    elif fmt is OutputFormat.csv:
-        writer = csv.writer(out)
-        writer.writerow(["source", "paragraph", "text", "label", "score"] + [f"score_{label}" for label in labels])
-        for row in rows:
-            writer.writerow([row["source"], row["paragraph"], row["text"], row["label"], row["score"]]
-                            + [row["scores"][label] for label in labels])
-            out.flush()
     else:
-        _print_tables(rows)
+        writer = csv.writer(out)
+        if summary:
+            writer.writerow(["source", "paragraphs", "dominant"] + [f"count_{label}" for label in labels])
+        else:
+            writer.writerow(["source", "paragraph", "text", "label", "score"] + [f"score_{label}" for label in labels])
+        for row in rows:
+            if summary:
+                writer.writerow([row["source"], row["paragraphs"], row["dominant"]] + [row["labels"][label] for label in labels])
+            else:
+                writer.writerow([row["source"], row["paragraph"], row["text"], row["label"], row["score"]]
+                                + [row["scores"][label] for label in labels])
+            out.flush()
 
 
-def _print_tables(rows: Iterator[dict]) -> None:
-    """One rich table per article, printed as soon as the article is classified."""
+def _print_tables(articles: Iterator[list[dict]], labels: list[str], summary: bool) -> None:
+    """One rich table per article, printed as soon as the article is classified, then its summary."""
     from rich.console import Console
     from rich.table import Table
 
+    from model.classify import summarise
+
     console = Console()
-    table, source = None, None
-    for row in rows:
-        if row["source"] != source:
-            if table is not None:
-                console.print(table)
-            source = row["source"]
-            table = Table(title=source, show_lines=False, expand=True)
-            table.add_column("#", justify="right", no_wrap=True)
-            table.add_column("label", no_wrap=True)
-            table.add_column("score", justify="right", no_wrap=True)
-            table.add_column("paragraph", ratio=1, overflow="ellipsis", no_wrap=True)
-        table.add_row(str(row["paragraph"]), row["label"], f"{row['score']:.2f}", row["text"])
-    if table is not None:
+    for rows in articles:
+        table = Table(title=rows[0]["source"], expand=True)
+        table.add_column("#", justify="right", no_wrap=True)
+        table.add_column("label", no_wrap=True)
+        table.add_column("score", justify="right", no_wrap=True)
+        table.add_column("paragraph", ratio=1, overflow="ellipsis", no_wrap=True)
+        for row in rows:
+            table.add_row(str(row["paragraph"]), row["label"], f"{row['score']:.2f}", row["text"])
         console.print(table)
+        if summary:
+            s = summarise(rows, labels)
+            counts = ", ".join(f"{label} {n}" for label, n in s["labels"].items() if n)
+            console.print(f"[bold]{s['source']}[/bold]: {s['paragraphs']} paragraphs; {counts}; dominant: [bold]{s['dominant']}[/bold]\n")
 
 
 @app.command()
 def classify(
-    paths: Annotated[list[str], typer.Argument(help="Article files (paragraphs separated by blank lines), or - for stdin.")],
+    paths: Annotated[list[str], typer.Argument(help="Article files (text or HTML), folders of them, or - for stdin.")],
     format: Annotated[Optional[str], typer.Option("--format", "-f", help="table, json, jsonl or csv. Default: table on a terminal, jsonl otherwise.")] = None,
     model_dir: Annotated[Optional[Path], typer.Option("--model", help="Model directory. Default: the shipped model.")] = None,
     min_confidence: Annotated[float, typer.Option(help="Below this probability the label is shown as 'uncertain'.")] = 0.0,
-    lines: Annotated[bool, typer.Option("--lines", help="Treat each line as one paragraph.")] = False,
+    lines: Annotated[bool, typer.Option("--lines", help="Treat each line of a text file as one paragraph.")] = False,
+    summary: Annotated[bool, typer.Option("--summary", help="One row per article: paragraph count, count per label, dominant label.")] = False,
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Also classify the files in sub-folders of a folder.")] = False,
+    keep_boilerplate: Annotated[bool, typer.Option("--keep-boilerplate", help="For HTML, keep every text block (menus, footers...), not just the article body.")] = False,
     batch_size: Annotated[int, typer.Option(help="Paragraphs per forward pass.")] = 32,
 ) -> None:
-    """Label every paragraph of one or more articles."""
+    """Label every paragraph of one or more articles.
+
+    With several files (or a folder), a file that cannot be read is reported and skipped, and
+    the exit code is 1 at the end; with a single file, its error ends the run with exit code 2.
+    """
     with reported_errors():
         fmt = _output_format(format)
         if not 0.0 <= min_confidence <= 1.0:
             raise InputError(f"--min-confidence must be between 0 and 1, got {min_confidence}")
         if batch_size < 1:
             raise InputError(f"--batch-size must be at least 1, got {batch_size}")
-        for path in paths:
-            if path != "-" and not Path(path).exists():
-                kind = "broken symbolic link" if Path(path).is_symlink() else "file not found"
-                raise InputError(f"{path}: {kind}")
-        from model.classify import classify_sources
+        from model.classify import classify_sources, expand_sources, open_source
+
+        sources = expand_sources(paths, recursive)
+        if len(sources) == 1 and sources[0] != "-":
+            open_source(sources[0]).close()  # a lone bad file fails before the model loads
+        from tqdm import tqdm
+
         from model.predictor import load_predictor
 
         predictor = load_predictor(model_dir)
-        rows = classify_sources(paths, predictor, lines=lines, min_confidence=min_confidence)
-        _write_rows(rows, fmt, predictor.labels)
+        failed = []
+
+        def skip(source: str, error: Exception) -> None:
+            failed.append(source)
+            tqdm.write(f"error: {error}", file=sys.stderr)
+
+        progress = tqdm(sources, desc="articles", unit="file", file=sys.stderr, disable=len(sources) < 2)
+        rows = classify_sources(progress, predictor, lines=lines, min_confidence=min_confidence,
+                                keep_boilerplate=keep_boilerplate, batch_size=batch_size,
+                                on_error=skip if len(sources) > 1 else None)
+        _write_rows(rows, fmt, predictor.labels, summary)
         sys.stdout.flush()
+        if failed:
+            _error(f"{len(failed)} of {len(sources)} files failed")
+            raise typer.Exit(1)
 
 
 def _output_format(name: str | None) -> OutputFormat:

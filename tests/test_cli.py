@@ -210,3 +210,65 @@ def test_interrupted_or_killed_training_leaves_the_previous_model(tmp_path, tiny
         assert not list(tmp_path.glob(".model.partial-*")), "an interrupted run cleans up after itself"
     else:
         assert process.returncode == -signal.SIGKILL
+
+
+def test_html_saved_as_txt_is_still_read_as_a_page(tiny_model, tmp_path):
+    page = tmp_path / "saved-page.txt"
+    page.write_text((ROOT / "tests" / "pages" / "fallujah-wire.html").read_text(encoding="utf-8"), encoding="utf-8")
+    rows = [json.loads(line) for line in invoke("classify", page, "--model", tiny_model, "-f", "jsonl").stdout.splitlines()]
+    assert len(rows) == 14 and rows[0]["text"].startswith("Marines fight house to house")
+    kept = invoke("classify", page, "--model", tiny_model, "-f", "jsonl", "--keep-boilerplate").stdout.splitlines()
+    assert len(kept) > 20
+
+
+def _folder(tmp_path) -> Path:
+    folder = tmp_path / "articles"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (folder / "b.html").write_text((ROOT / "tests" / "pages" / "niger-broadsheet.html").read_text(encoding="utf-8"))
+    (folder / "notes.md").write_text("not an article", encoding="utf-8")
+    (folder / "sub" / "c.htm").write_text("<html><body><p>Rebels seized the bridge.</p></body></html>")
+    return folder
+
+
+def test_a_folder_is_classified_file_by_file(tiny_model, tmp_path):
+    folder = _folder(tmp_path)
+    rows = [json.loads(line) for line in invoke("classify", folder, "--model", tiny_model, "-f", "jsonl").stdout.splitlines()]
+    assert sorted({r["source"] for r in rows}) == [str(folder / "a.txt"), str(folder / "b.html")]
+    deep = invoke("classify", folder, "--recursive", "--model", tiny_model, "-f", "jsonl").stdout.splitlines()
+    assert {json.loads(line)["source"] for line in deep} >= {str(folder / "sub" / "c.htm")}
+
+
+def test_a_bad_file_in_a_folder_is_reported_and_skipped(tiny_model, tmp_path):
+    folder = _folder(tmp_path)
+    (folder / "broken.txt").write_bytes(b"\x00\x01\x02binary")
+    result = invoke("classify", folder, "--model", tiny_model, "-f", "jsonl")
+    assert result.exit_code == 1
+    assert f"error: {folder / 'broken.txt'}: binary file, not text" in result.stderr
+    assert "1 of 3 files failed" in result.stderr
+    assert {json.loads(line)["source"] for line in result.stdout.splitlines()} == {str(folder / "a.txt"), str(folder / "b.html")}
+
+
+def test_summary_gives_one_row_per_article_in_every_format(tiny_model, tmp_path):
+    folder = _folder(tmp_path)
+    rows = [json.loads(line) for line in invoke("classify", folder, "--summary", "--model", tiny_model, "-f", "jsonl").stdout.splitlines()]
+    assert [r["source"] for r in rows] == [str(folder / "a.txt"), str(folder / "b.html")]
+    first = rows[0]
+    assert first["paragraphs"] == 3 and sum(first["labels"].values()) == 3
+    assert first["dominant"] in first["labels"]
+    as_json = json.loads(invoke("classify", folder, "--summary", "--model", tiny_model, "-f", "json").stdout)
+    assert as_json == rows
+    as_csv = list(csv.DictReader(io.StringIO(invoke("classify", folder, "--summary", "--model", tiny_model, "-f", "csv").stdout)))
+    assert as_csv[0]["paragraphs"] == "3" and as_csv[0]["dominant"] == first["dominant"]
+    table = invoke("classify", folder / "a.txt", "--summary", "--model", tiny_model, "-f", "table").stdout
+    assert table.index("Artillery pounded") < table.index("3 paragraphs") and "dominant:" in table
+
+
+def test_summary_prefers_content_labels_for_the_dominant_one():
+    from model.classify import summarise
+
+    rows = [{"source": "s", "label": label} for label in ["other", "other", "other", "attribution", "military_action", "attribution"]]
+    summary = summarise(rows, ["attribution", "military_action", "other"])
+    assert summary == {"source": "s", "paragraphs": 6, "labels": {"attribution": 2, "military_action": 1, "other": 3},
+                       "dominant": "attribution"}
+    assert summarise(rows[:3], ["attribution", "other"])["dominant"] == "other"
