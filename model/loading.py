@@ -87,6 +87,16 @@ def load_card(path: Path, config: dict) -> ModelCard:
     return ModelCard(labels=labels, base_model=config.get("_name_or_path", "unknown"), format="full")
 
 
+def _check_loaded(path, info: dict, allowed_missing: tuple[str, ...] = ()) -> None:
+    """Refuse weights that do not fit the architecture: transformers would fill the gaps randomly."""
+    missing = [k for k in info.get("missing_keys", []) if not k.startswith(allowed_missing)]
+    if missing:
+        raise InputError(
+            f"{path}: cannot load model (the weights do not match the architecture: {len(missing)} missing, "
+            f"e.g. {missing[0]})"
+        )
+
+
 def load_model(path: Path | None = None):
     """Load (model, tokenizer, card) from a model directory, in eval mode, without the network."""
     path = Path(path) if path is not None else DEFAULT_MODEL_DIR
@@ -107,14 +117,18 @@ def load_model(path: Path | None = None):
 
             base = resolve_base_model(card.base_model)
             hf_config = AutoConfig.from_pretrained(str(path), local_files_only=True)
-            base_model = AutoModelForSequenceClassification.from_pretrained(
-                base, config=hf_config, local_files_only=is_local(base), **safe
+            base_model, info = AutoModelForSequenceClassification.from_pretrained(
+                base, config=hf_config, local_files_only=is_local(base), output_loading_info=True, **safe
             )
+            _check_loaded(base, info, allowed_missing=("classifier.",))  # the head comes from the adapter
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FutureWarning)  # peft calls a deprecated transformers name
                 model = PeftModel.from_pretrained(base_model, str(path), is_trainable=False).merge_and_unload()
         else:
-            model = AutoModelForSequenceClassification.from_pretrained(str(path), local_files_only=True, **safe)
+            model, info = AutoModelForSequenceClassification.from_pretrained(
+                str(path), local_files_only=True, output_loading_info=True, **safe
+            )
+            _check_loaded(path, info)
     except InputError:
         raise
     except Exception as exc:  # corrupt weights raise many types (SafetensorError, OSError, KeyError, ...)

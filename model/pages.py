@@ -22,7 +22,7 @@ _INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "
 
 def looks_like_html(head: str) -> bool:
     """True when text starts like an HTML document or fragment, whatever the file is called."""
-    return bool(_HTML_START.match(head[:4096]))
+    return bool(_HTML_START.match(head[:4096].lstrip("\ufeff")))
 
 
 def html_paragraphs(html: str, keep_boilerplate: bool = False, source: str = "page") -> list[str]:

@@ -152,13 +152,16 @@ def test_closed_pipe_ends_quietly(tmp_path):
     assert "Traceback" not in result.stderr and "Error" not in result.stderr
 
 
-def test_broken_symlink_binary_file_and_directory_are_refused(tiny_model, tmp_path):
+def test_broken_symlink_binary_file_and_empty_folder_are_refused(tiny_model, tmp_path):
     link = tmp_path / "link.txt"
     link.symlink_to(tmp_path / "gone.txt")
     binary = tmp_path / "image.txt"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    folder = tmp_path / "no-articles"
+    folder.mkdir()
+    (folder / "notes.md").write_text("not an article", encoding="utf-8")
     for path, message in ((link, "broken symbolic link"), (binary, "binary file, not text"),
-                          (tmp_path, "is a directory, not an article file")):
+                          (folder, "no .txt, .html, .htm files in the folder")):
         result = invoke("classify", path, "--model", tiny_model)
         assert result.exit_code == 2, result.output
         assert result.stderr.strip() == f"error: {path}: {message}"
@@ -260,7 +263,7 @@ def test_summary_gives_one_row_per_article_in_every_format(tiny_model, tmp_path)
     assert as_json == rows
     as_csv = list(csv.DictReader(io.StringIO(invoke("classify", folder, "--summary", "--model", tiny_model, "-f", "csv").stdout)))
     assert as_csv[0]["paragraphs"] == "3" and as_csv[0]["dominant"] == first["dominant"]
-    table = invoke("classify", folder / "a.txt", "--summary", "--model", tiny_model, "-f", "table").stdout
+    table = " ".join(invoke("classify", folder / "a.txt", "--summary", "--model", tiny_model, "-f", "table").stdout.split())
     assert table.index("Artillery pounded") < table.index("3 paragraphs") and "dominant:" in table
 
 

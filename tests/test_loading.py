@@ -52,3 +52,12 @@ def test_truncated_weights_give_an_error_not_a_traceback(tiny_model, tmp_path):
     weights.write_bytes(weights.read_bytes()[:1000])
     with pytest.raises(InputError, match="cannot load model"):
         load_model(directory)
+
+
+def test_another_architecture_gives_an_error_not_a_traceback(tiny_model, tmp_path):
+    directory = copy_model(tiny_model, tmp_path)
+    config = json.loads((directory / "config.json").read_text())
+    config.update(model_type="gpt2", architectures=["GPT2ForSequenceClassification"], n_layer=2, n_embd=64, n_head=2)
+    (directory / "config.json").write_text(json.dumps(config))
+    with pytest.raises(InputError, match="cannot load model"):
+        load_model(directory)

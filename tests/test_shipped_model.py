@@ -28,3 +28,16 @@ def test_shipped_model_scores_above_the_floor_on_the_test_split():
     assert result.n > 150
     assert result.macro_f1 >= MACRO_F1_FLOOR, result.per_label
     assert result.macro_f1 >= read_card(DEFAULT_MODEL_DIR).metrics["test"]["macro_f1"] - 0.02
+
+
+def test_a_non_editable_install_carries_the_shipped_model(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+                   check=True, capture_output=True, cwd=tmp_path)
+    (wheel,) = tmp_path.glob("conflict_paragraphs-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {f"model/default/{p.name}" for p in DEFAULT_MODEL_DIR.iterdir()}
+    assert shipped <= names and "model/default/adapter_model.safetensors" in names
