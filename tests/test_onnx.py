@@ -1,0 +1,73 @@
+"""The ONNX Runtime path gives the PyTorch path's labels, faster and without importing torch."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from model import load_predictor
+from model.cli import app
+from model.loading import DEFAULT_MODEL_DIR, ONNX_FILE
+from model.onnx import export, load_onnx_backend
+from model.predictor import Predictor
+from tests.conftest import ROOT
+from training.evaluate import score
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """A copy of the shipped model with both an int8 and an fp32 ONNX export."""
+    directory = tmp_path_factory.mktemp("onnx") / "shipped"
+    shutil.copytree(DEFAULT_MODEL_DIR, directory, ignore=shutil.ignore_patterns("*.onnx"))
+    export(directory)
+    export(directory, quantize=False)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def test_split():
+    return [json.loads(line) for line in (ROOT / "data" / "test.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def labels_of(predictor, rows):
+    return [p.label for p in predictor.predict([r["text"] for r in rows])]
+
+
+def test_fp32_onnx_gives_exactly_the_pytorch_labels(exported, test_split):
+    torch_predictor = load_predictor(exported, backend="torch")
+    onnx_fp32 = Predictor(load_onnx_backend(exported / "model.onnx", exported), torch_predictor.tokenizer,
+                          torch_predictor.card, torch_predictor.labels)
+    assert labels_of(onnx_fp32, test_split) == labels_of(torch_predictor, test_split)
+
+
+def test_int8_onnx_keeps_the_labels_and_the_score(exported, test_split):
+    torch_labels = labels_of(load_predictor(exported, backend="torch"), test_split)
+    int8 = load_predictor(exported)  # auto picks the export
+    int8_labels = labels_of(int8, test_split)
+    agreement = sum(a == b for a, b in zip(torch_labels, int8_labels)) / len(test_split)
+    assert agreement >= 0.99
+    gold = [r["label"] for r in test_split]
+    assert abs(score(gold, int8_labels, int8.labels).macro_f1 - score(gold, torch_labels, int8.labels).macro_f1) <= 0.005
+    assert (exported / ONNX_FILE).stat().st_size < 30_000_000
+
+
+def test_the_onnx_path_does_not_import_torch(exported):
+    code = (f"import sys; from model import load_predictor; p = load_predictor({str(exported)!r}, backend='onnx'); "
+            "p.predict('Rebels shelled the port.'); assert 'torch' not in sys.modules and 'transformers' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_export_command_and_missing_export_error(tiny_model, tmp_path):
+    directory = tmp_path / "tiny"
+    shutil.copytree(tiny_model, directory)
+    runner = CliRunner()
+    missing = runner.invoke(app, ["classify", "-", "--model", str(directory), "--backend", "onnx"], input="text")
+    assert missing.exit_code == 2 and "run `conflict-paragraphs export" in missing.stderr
+    result = runner.invoke(app, ["export", "--model", str(directory)])
+    assert result.exit_code == 0, result.output
+    assert (directory / ONNX_FILE).is_file() and "exported" in result.stdout
+    rows = runner.invoke(app, ["classify", "-", "--model", str(directory), "-f", "jsonl"], input="a\n\nb\n").stdout
+    assert len(rows.splitlines()) == 2
