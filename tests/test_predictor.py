@@ -107,3 +107,15 @@ def test_a_20000_word_paragraph_gives_one_prediction(predictor):
     prediction = predictor.predict(paragraph)
     assert prediction.label in predictor.labels
     assert sum(prediction.scores.values()) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_background_windows_never_outvote_a_reporting_window(predictor):
+    import numpy as np
+
+    other, cas = predictor.labels.index("other"), predictor.labels.index("casualty_report")
+    windows = np.full((4, len(predictor.labels)), 0.01)
+    windows[0, other] = windows[1, other] = windows[2, cas] = windows[3, other] = 0.96
+    owners = np.array([0, 0, 0, 1])
+    combined = predictor._combine(windows, owners, np.zeros((2, len(predictor.labels))))
+    assert combined[0].argmax() == cas, "paragraph 0: two background windows, one reporting window"
+    assert combined[1].argmax() == other, "paragraph 1: only background"

@@ -41,3 +41,22 @@ def test_a_non_editable_install_carries_the_shipped_model(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {f"model/default/{p.name}" for p in DEFAULT_MODEL_DIR.iterdir()}
     assert shipped <= names and "model/default/adapter_model.safetensors" in names
+
+
+def test_a_long_paragraph_is_decided_by_the_sentence_at_its_end():
+    """Truncation would read only the background; the windows reach the toll in the last sentence."""
+    from model import load_predictor
+
+    predictor = load_predictor()
+    background = (
+        "The province was ruled from distant capitals for most of the last two centuries, first as a frontier "
+        "district of an empire and later as a neglected corner of the new republic, and its people still speak of "
+        "the famine winter of 1921 as the moment the old order ended. Its towns grew up along the railway built by a "
+        "foreign concession company, and its schools taught in three languages until a reform in the 1960s made one "
+        "of them compulsory. "
+    ) * 3
+    decisive = ("On Sunday morning a shell struck the crowded market, killing at least 23 people, among them six "
+                "children, and wounding more than 40, hospital officials said.")
+    assert predictor.tokenizer.encode(background + decisive).overflowing, "the paragraph is longer than one window"
+    assert predictor.predict(background).label == "other"
+    assert predictor.predict(background + decisive).label == "casualty_report"
