@@ -1,0 +1,190 @@
+"""Benchmark the classifier on this machine's CPU and write reports/bench.json and reports/bench.md.
+
+    python scripts/bench.py
+
+Measured on the test split, its paragraphs repeated to at least 2,000, each method in its own
+process (so peak memory is its own):
+  (a) transformers.pipeline("text-classification"), batch size 32, on the same fine-tuned model
+      (the shipped adapter merged into full weights): what a user would write;
+  (b) the project's Predictor: ONNX Runtime int8 (the default once exported) and PyTorch fp32;
+  (c) TF-IDF + logistic regression, for scale.
+For each: paragraphs/s, p50/p95 latency of single-paragraph calls, peak RSS and macro-F1. Then
+the CLI: `classify data/samples/article.txt` from process start to exit (warm file cache), and
+peak memory classifying 1,000 and 10,000 paragraphs streamed from a file.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+REPORTS = ROOT / "reports"
+CLI = str(Path(sys.executable).parent / "conflict-paragraphs")
+MIN_PARAGRAPHS = 2000
+LATENCY_CALLS = 200
+
+
+def test_rows() -> list[dict]:
+    lines = (ROOT / "data" / "test.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def worker(method: str, model_dir: str) -> dict:
+    """Run one method in this process and return its figures."""
+    import resource
+
+    from training.evaluate import score
+
+    rows = test_rows()
+    texts = [r["text"] for r in rows]
+    repeated = texts * -(-MIN_PARAGRAPHS // len(texts))
+    if method == "pipeline":
+        from transformers import pipeline
+
+        classifier = pipeline("text-classification", model=model_dir, device="cpu")
+
+        def run(batch):
+            return [o["label"] for o in classifier(batch, batch_size=32, truncation=True)]
+    elif method in ("predictor-onnx", "predictor-torch"):
+        from model import load_predictor
+
+        predictor = load_predictor(model_dir, backend=method.split("-")[1])
+
+        def run(batch):
+            return [p.label for p in predictor.predict(batch)]
+    else:
+        from training.baselines import make_baseline
+        from training.data import load_splits
+
+        splits = load_splits(ROOT / "data")
+        estimator = make_baseline("tfidf").fit([r["text"] for r in splits.train], [r["label"] for r in splits.train])
+
+        def run(batch):
+            return list(estimator.predict(batch))
+    run(texts[:16])  # warm-up
+    started = time.perf_counter()
+    labels = run(repeated)
+    throughput = len(repeated) / (time.perf_counter() - started)
+    latencies = []
+    for text in texts[:LATENCY_CALLS]:
+        started = time.perf_counter()
+        run([text])
+        latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+    all_labels = sorted({r["label"] for r in rows})
+    return {
+        "method": method,
+        "paragraphs": len(repeated),
+        "paragraphs_per_second": round(throughput, 1),
+        "latency_ms_p50": round(latencies[len(latencies) // 2], 2),
+        "latency_ms_p95": round(latencies[int(len(latencies) * 0.95)], 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "macro_f1": round(score([r["label"] for r in rows], labels[: len(rows)], all_labels).macro_f1, 4),
+    }
+
+
+def run_measured(command: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MB, exit code) of one process, from its start to its exit."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.DEVNULL, cwd=ROOT)
+    _, status, usage = os.wait4(process.pid, 0)
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def prepare(scratch: Path) -> tuple[Path, Path]:
+    """A full-weights copy of the shipped model for the pipeline, and an exported copy for the Predictor."""
+    from model.loading import DEFAULT_MODEL_DIR, load_model
+    from model.onnx import export
+
+    full = scratch / "full"
+    model, tokenizer, _ = load_model(DEFAULT_MODEL_DIR)
+    model.save_pretrained(full)
+    tokenizer.save_pretrained(full)
+    exported = scratch / "shipped"
+    shutil.copytree(DEFAULT_MODEL_DIR, exported, ignore=shutil.ignore_patterns("*.onnx"))
+    export(exported)
+    if not (DEFAULT_MODEL_DIR / "model.int8.onnx").exists():  # so that plain `classify` takes the fast path
+        shutil.copy(exported / "model.int8.onnx", DEFAULT_MODEL_DIR / "model.int8.onnx")
+    return full, exported
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    parser.add_argument("--stream-paragraphs", type=int, default=10_000)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.model)))
+        return
+
+    REPORTS.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp)
+        full, exported = prepare(scratch)
+        results = {}
+        for method, model_dir in (("pipeline", full), ("predictor-onnx", exported), ("predictor-torch", exported),
+                                  ("tfidf", "")):
+            print(f"measuring {method}", flush=True)
+            out = subprocess.run([sys.executable, __file__, "--worker", method, "--model", str(model_dir)],
+                                 capture_output=True, text=True, check=True, cwd=ROOT)
+            results[method] = json.loads(out.stdout.strip().splitlines()[-1])
+
+        print("measuring the CLI", flush=True)
+        sample = [CLI, "classify", "data/samples/article.txt", "--format", "jsonl"]
+        run_measured(sample)  # warm the file cache
+        runs = [run_measured(sample) for _ in range(5)]
+        cli = {"command": "conflict-paragraphs classify data/samples/article.txt",
+               "seconds_min": round(min(r[0] for r in runs), 3), "seconds_median": round(statistics.median(r[0] for r in runs), 3),
+               "peak_rss_mb": round(max(r[1] for r in runs), 1), "exit_codes": sorted({r[2] for r in runs})}
+
+        texts = [r["text"] for r in test_rows()]
+        stream = {}
+        for n in (1000, args.stream_paragraphs):
+            path = scratch / f"paragraphs-{n}.txt"
+            path.write_text("\n\n".join((texts * (n // len(texts) + 1))[:n]) + "\n", encoding="utf-8")
+            seconds, rss, code = run_measured([CLI, "classify", str(path), "--format", "jsonl"])
+            stream[n] = {"seconds": round(seconds, 1), "peak_rss_mb": round(rss, 1), "exit_code": code}
+            print(f"streamed {n} paragraphs: {stream[n]}", flush=True)
+
+    ratio = results["predictor-onnx"]["paragraphs_per_second"] / results["pipeline"]["paragraphs_per_second"]
+    fp32_f1 = results["predictor-torch"]["macro_f1"]
+    report = {"machine": f"{os.cpu_count()} CPU cores", "methods": results, "predictor_over_pipeline": round(ratio, 2),
+              "int8_macro_f1_change_points": round(100 * (results["predictor-onnx"]["macro_f1"] - fp32_f1), 2),
+              "cli": cli, "streaming": {str(k): v for k, v in stream.items()},
+              "streaming_rss_growth": round(stream[args.stream_paragraphs]["peak_rss_mb"] / stream[1000]["peak_rss_mb"] - 1, 3)}
+    (REPORTS / "bench.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (REPORTS / "bench.md").write_text(render(report, args.stream_paragraphs), encoding="utf-8")
+    print(render(report, args.stream_paragraphs))
+
+
+def render(report: dict, big: int) -> str:
+    lines = ["# Speed on this machine's CPU", "", f"{report['machine']}; test split repeated to 2,000+ paragraphs; "
+             "made by `python scripts/bench.py`.", "",
+             "| method | paragraphs/s | p50 ms | p95 ms | peak RSS MB | macro-F1 |", "|---|---|---|---|---|---|"]
+    names = {"pipeline": "(a) transformers pipeline, fp32, batch 32", "predictor-onnx": "(b) Predictor, ONNX Runtime int8",
+             "predictor-torch": "Predictor, PyTorch fp32", "tfidf": "(c) TF-IDF + logistic regression"}
+    for key, r in report["methods"].items():
+        lines.append(f"| {names[key]} | {r['paragraphs_per_second']:.0f} | {r['latency_ms_p50']:.1f} | "
+                     f"{r['latency_ms_p95']:.1f} | {r['peak_rss_mb']:.0f} | {r['macro_f1']:.4f} |")
+    cli, stream = report["cli"], report["streaming"]
+    lines += ["", f"- Predictor (b) over pipeline (a): **{report['predictor_over_pipeline']:.2f}x**; int8 changes "
+              f"macro-F1 by {report['int8_macro_f1_change_points']:+.2f} points against the fp32 Predictor.",
+              f"- `{cli['command']}`: {cli['seconds_median']:.2f} s median (min {cli['seconds_min']:.2f} s) from "
+              f"process start to exit, peak RSS {cli['peak_rss_mb']:.0f} MB.",
+              f"- Streaming: 1,000 paragraphs peak RSS {stream['1000']['peak_rss_mb']:.0f} MB, {big:,} paragraphs "
+              f"{stream[str(big)]['peak_rss_mb']:.0f} MB ({100 * report['streaming_rss_growth']:+.1f}%), "
+              f"{stream[str(big)]['seconds']:.0f} s.", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
