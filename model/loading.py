@@ -105,12 +105,15 @@ def _check_loaded(path, info: dict, allowed_missing: tuple[str, ...] = ()) -> No
 
 
 def load_model(path: Path | None = None):
-    """Load (model, tokenizer, card) from a model directory, in eval mode, without the network."""
+    """Load (model, card) from a model directory, in eval mode, without the network.
+
+    The tokenizer is not loaded here: the Predictor reads tokenizer.json with `tokenizers`.
+    """
     path = Path(path) if path is not None else DEFAULT_MODEL_DIR
     config = check_model_dir(path)
     card = load_card(path, config)
 
-    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForSequenceClassification
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
@@ -118,7 +121,6 @@ def load_model(path: Path | None = None):
 
     safe = {"use_safetensors": True, "trust_remote_code": False}
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True, trust_remote_code=False)
         if (path / "adapter_config.json").is_file():
             from peft import PeftModel
 
@@ -142,4 +144,4 @@ def load_model(path: Path | None = None):
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: cannot load model ({first_line})") from None
     model.eval()
-    return model, tokenizer, card
+    return model, card

@@ -48,7 +48,7 @@ def export(directory: Path, quantize: bool = True) -> Path:
     import torch
 
     directory = Path(directory)
-    model, _, _ = load_model(directory)
+    model, _ = load_model(directory)
     target = onnx_path(directory) if quantize else directory / "model.onnx"
 
     class Logits(torch.nn.Module):

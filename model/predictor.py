@@ -156,7 +156,7 @@ def load_predictor(path: str | Path | None = None, backend: str = "auto") -> Pre
     from model.loading import load_model
 
     torch.set_num_threads(os.cpu_count() or 1)
-    model, _, card = load_model(directory)
+    model, card = load_model(directory)
     return Predictor(TorchBackend(model), _tokenizer(directory), card, _labels(config))
 
 

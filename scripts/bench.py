@@ -105,9 +105,10 @@ def prepare(scratch: Path) -> tuple[Path, Path]:
     from model.onnx import export
 
     full = scratch / "full"
-    model, tokenizer, _ = load_model(DEFAULT_MODEL_DIR)
+    model, _ = load_model(DEFAULT_MODEL_DIR)
     model.save_pretrained(full)
-    tokenizer.save_pretrained(full)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(DEFAULT_MODEL_DIR / name, full / name)
     exported = scratch / "shipped"
     shutil.copytree(DEFAULT_MODEL_DIR, exported, ignore=shutil.ignore_patterns("*.onnx"))
     export(exported)

@@ -61,3 +61,12 @@ def test_another_architecture_gives_an_error_not_a_traceback(tiny_model, tmp_pat
     (directory / "config.json").write_text(json.dumps(config))
     with pytest.raises(InputError, match="cannot load model"):
         load_model(directory)
+
+
+def test_missing_tokenizer_is_named(tiny_model, tmp_path):
+    from model import load_predictor
+
+    directory = copy_model(tiny_model, tmp_path)
+    (directory / "tokenizer.json").unlink()
+    with pytest.raises(InputError, match="cannot load tokenizer.json"):
+        load_predictor(directory)
