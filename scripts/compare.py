@@ -80,7 +80,7 @@ def main() -> None:
     print("shipped model", flush=True)
     shipped = load_predictor()
     results.append(evaluate_sets("shipped model", lambda t: [p.label for p in shipped.predict(t)], sets, labels,
-                                 float(shipped.card.metrics.get("train_seconds", 0))))
+                                 float(shipped.card.training.get("train_seconds", 0))))
     calibration = calibration_report(shipped, sets["test"])
 
     table = render_table(results, labels)

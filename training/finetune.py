@@ -8,6 +8,7 @@ Because this is the plain Trainer, `torchrun` and `accelerate launch` work uncha
 import datetime
 import os
 import shutil
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,7 +180,9 @@ def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: boo
         compute_loss_func=_weighted_loss(weights) if weights else None,
     )
     try:
+        started = time.perf_counter()
         trainer.train()
+        train_seconds = time.perf_counter() - started
         # Calibrate on validation: the temperature changes scores, never labels.
         val = trainer.predict(validation_set)
         val_labels = np.asarray(val.label_ids)
@@ -200,7 +203,8 @@ def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: boo
             seed=config.seed,
             metrics=metrics,
             training={**config.to_dict(), "class_weights_used": weights is not None,
-                      "epochs_run": round(float(trainer.state.epoch or 0), 2), "world_size": args.world_size},
+                      "epochs_run": round(float(trainer.state.epoch or 0), 2), "world_size": args.world_size,
+                      "train_seconds": round(train_seconds, 1)},
             max_length=config.max_length,
             temperature=round(temperature, 4),
             created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
