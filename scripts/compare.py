@@ -11,6 +11,7 @@ set (data/challenge.jsonl) is only ever scored here, never trained or tuned on.
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -41,7 +42,8 @@ def evaluate_sets(name: str, predict, sets: dict[str, list[dict]], labels: list[
     for set_name, rows in sets.items():
         predicted, speed = timed_predict(predict, [r["text"] for r in rows])
         evaluation = score([r["label"] for r in rows], predicted, labels)
-        plot_confusion(evaluation, REPORTS / f"confusion_{name.replace(' ', '_')}_{set_name}.png", f"{name}, {set_name}")
+        slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+        plot_confusion(evaluation, REPORTS / f"confusion_{slug}_{set_name}.png", f"{name}, {set_name}")
         result[set_name] = {"macro_f1": evaluation.macro_f1, "accuracy": evaluation.accuracy,
                             "per_label_f1": {k: v["f1"] for k, v in evaluation.per_label.items()},
                             "paragraphs_per_second": round(speed, 1), "predicted": predicted}
@@ -79,7 +81,8 @@ def main() -> None:
 
     print("shipped model", flush=True)
     shipped = load_predictor()
-    results.append(evaluate_sets("shipped model", lambda t: [p.label for p in shipped.predict(t)], sets, labels,
+    backend = "ONNX int8" if type(shipped.backend).__name__ == "OnnxBackend" else "PyTorch"
+    results.append(evaluate_sets(f"shipped model ({backend})", lambda t: [p.label for p in shipped.predict(t)], sets, labels,
                                  float(shipped.card.training.get("train_seconds", 0))))
     calibration = calibration_report(shipped, sets["test"])
 
