@@ -99,8 +99,12 @@ def run_measured(command: list[str], stdout=subprocess.DEVNULL) -> tuple[float, 
     return time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
-def prepare(scratch: Path) -> tuple[Path, Path]:
-    """A full-weights copy of the shipped model for the pipeline, and an exported copy for the Predictor."""
+def prepare(scratch: Path) -> None:
+    """A full-weights copy of the shipped model for the pipeline, and an exported copy for the Predictor.
+
+    Runs in its own process: a child inherits its parent's peak RSS on Linux, so the measuring
+    parent must never load a model itself.
+    """
     from model.loading import DEFAULT_MODEL_DIR, load_model
     from model.onnx import export
 
@@ -114,23 +118,27 @@ def prepare(scratch: Path) -> tuple[Path, Path]:
     export(exported)
     if not (DEFAULT_MODEL_DIR / "model.int8.onnx").exists():  # so that plain `classify` takes the fast path
         shutil.copy(exported / "model.int8.onnx", DEFAULT_MODEL_DIR / "model.int8.onnx")
-    return full, exported
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", help=argparse.SUPPRESS)
     parser.add_argument("--stream-paragraphs", type=int, default=10_000)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker, args.model)))
         return
+    if args.prepare:
+        prepare(Path(args.prepare))
+        return
 
     REPORTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
-        full, exported = prepare(scratch)
+        subprocess.run([sys.executable, __file__, "--prepare", str(scratch)], check=True, cwd=ROOT)
+        full, exported = scratch / "full", scratch / "shipped"
         results = {}
         for method, model_dir in (("pipeline", full), ("predictor-onnx", exported), ("predictor-torch", exported),
                                   ("tfidf", "")):
