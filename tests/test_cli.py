@@ -191,7 +191,6 @@ def test_debug_shows_the_traceback():
 
 @pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
 def test_interrupted_or_killed_training_leaves_the_previous_model(tmp_path, tiny_file, signal_name):
-    import os
     import signal
     import time
 
