@@ -99,7 +99,6 @@ class Predictor:
 
     def _combine(self, window_proba, owners, result):
         """Average each paragraph's windows; background windows count only when all are background."""
-
         top = window_proba.argmax(axis=1)
         for i in range(len(result)):
             mine = window_proba[owners == i]
