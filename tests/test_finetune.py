@@ -110,7 +110,7 @@ def test_class_weights_follow_the_imbalance():
 
 def test_torchrun_with_two_cpu_processes_trains_and_saves_once(tmp_path, tiny_file):
     output = tmp_path / "ddp-model"
-    command = [str(BIN / "torchrun"), "--nproc_per_node=2", "--no-python", str(BIN / "conflict-paragraphs"),
+    command = [str(BIN / "torchrun"), "--standalone", "--nproc_per_node=2", "--no-python", str(BIN / "conflict-paragraphs"),
                "train", "--data", str(tiny_file), "--output", str(output), "--max-steps", "2", "--batch-size", "4"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
