@@ -156,8 +156,6 @@ def classify(
             raise InputError(f"--min-confidence must be between 0 and 1, got {min_confidence}")
         if batch_size < 1:
             raise InputError(f"--batch-size must be at least 1, got {batch_size}")
-        if backend not in ("auto", "onnx", "torch"):
-            raise InputError(f"unknown --backend {backend!r}; choose auto, onnx or torch")
         from model.classify import classify_sources, expand_sources, open_source
 
         sources = expand_sources(paths, recursive)

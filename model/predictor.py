@@ -137,11 +137,12 @@ def load_predictor(path: str | Path | None = None, backend: str = "auto") -> Pre
     backend: "onnx" (ONNX Runtime int8, exported with `conflict-paragraphs export`), "torch",
     or "auto": ONNX when an export of this model exists, else PyTorch.
     """
+    from model.errors import InputError
     from model.loading import DEFAULT_MODEL_DIR, check_model_dir, load_card, onnx_path
 
     directory = Path(path) if path is not None else DEFAULT_MODEL_DIR
     if backend not in ("auto", "onnx", "torch"):
-        raise ValueError(f"backend must be auto, onnx or torch, got {backend!r}")
+        raise InputError(f"unknown backend {backend!r}; choose auto, onnx or torch")
     config = check_model_dir(directory)
     exported = onnx_path(directory)
     if backend == "onnx" or (backend == "auto" and exported.is_file()):
