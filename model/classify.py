@@ -17,12 +17,12 @@ from typing import TextIO
 from model.articles import iter_paragraphs, split_paragraphs
 from model.errors import ConflictParagraphsError, InputError
 from model.pages import html_paragraphs, looks_like_html
-from model.predictor import Prediction, Predictor, predict
+from model.predictor import BACKGROUND_LABEL, Prediction, Predictor, predict
 
 UNCERTAIN = "uncertain"
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
 CHUNK_PARAGRAPHS = 256  # paragraphs read and labelled at a time, so memory stays flat on huge inputs
-BACKGROUND_LABELS = ("other", UNCERTAIN)  # never an article's dominant label while it has content paragraphs
+BACKGROUND_LABELS = (BACKGROUND_LABEL, UNCERTAIN)  # never an article's dominant label while it has content paragraphs
 
 
 @dataclass(frozen=True)

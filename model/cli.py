@@ -318,12 +318,10 @@ def export(
 ) -> None:
     """Export a model to int8 ONNX beside its weights: `classify` then runs it with ONNX Runtime, without torch."""
     with reported_errors():
-        from model.loading import DEFAULT_MODEL_DIR, check_model_dir
+        from model.loading import DEFAULT_MODEL_DIR
         from model.onnx import export as export_onnx
 
-        directory = model_dir or DEFAULT_MODEL_DIR
-        check_model_dir(directory)
-        path = export_onnx(directory)
+        path = export_onnx(model_dir or DEFAULT_MODEL_DIR)  # load_model checks the directory first
         typer.echo(f"exported {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -24,6 +24,16 @@ class Prediction:
     scores: dict[str, float] = field(default_factory=dict)  # every label's probability; they sum to 1
 
 
+def softmax(logits, temperature: float = 1.0):
+    """Probabilities from logits divided by a temperature (the calibration fitted on validation)."""
+    import numpy as np
+
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def _check_texts(texts) -> tuple[list[str], bool]:
     """Return (texts as a list, whether a single str was given); name the index of a bad item."""
     if isinstance(texts, str):
@@ -76,7 +86,7 @@ class Predictor:
         window_proba = np.zeros((len(windows), len(self.labels)), dtype=np.float64)
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
-            window_proba[batch] = self._softmax(self.backend(*self._pad([windows[w] for w in batch])))
+            window_proba[batch] = softmax(self.backend(*self._pad([windows[w] for w in batch])), self.temperature)
         return self._combine(window_proba, np.asarray(owners), result)
 
     def _pad(self, windows):
@@ -88,14 +98,6 @@ class Predictor:
             n = len(w.ids)
             arrays[0][row, :n], arrays[1][row, :n], arrays[2][row, :n] = w.ids, w.attention_mask, w.type_ids
         return arrays
-
-    def _softmax(self, logits):
-        import numpy as np
-
-        z = np.asarray(logits, dtype=np.float64) / self.temperature
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
 
     def _combine(self, window_proba, owners, result):
         """Average each paragraph's windows; background windows count only when all are background."""

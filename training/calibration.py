@@ -6,12 +6,7 @@ fitted to minimise validation log-loss fixes most of that without changing any l
 
 import numpy as np
 
-
-def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    z = logits / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+from model.predictor import softmax
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:

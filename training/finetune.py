@@ -115,7 +115,8 @@ def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: boo
     )
     from transformers.utils import logging as hf_logging
 
-    from training.calibration import expected_calibration_error, fit_temperature, softmax
+    from model.predictor import softmax
+    from training.calibration import expected_calibration_error, fit_temperature
 
     hf_logging.set_verbosity_error()
     set_seed(config.seed)
