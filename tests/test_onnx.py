@@ -71,3 +71,48 @@ def test_export_command_and_missing_export_error(tiny_model, tmp_path):
     assert (directory / ONNX_FILE).is_file() and "exported" in result.stdout
     rows = runner.invoke(app, ["classify", "-", "--model", str(directory), "-f", "jsonl"], input="a\n\nb\n").stdout
     assert len(rows.splitlines()) == 2
+
+
+def _inputs(vocab_size: int):
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    input_ids = torch.randint(5, vocab_size, (3, 21), generator=generator)
+    attention_mask = torch.ones_like(input_ids)
+    attention_mask[1, 9:] = 0  # a padded row: padding must not change its logits
+    attention_mask[2, 15:] = 0
+    return input_ids, attention_mask, torch.zeros_like(input_ids)
+
+
+def test_the_bert_export_graph_gives_the_model_logits(tiny_model):
+    import torch
+
+    from model.loading import load_model
+    from model.onnx import export_graph
+
+    model, _ = load_model(tiny_model)
+    graph = export_graph(model).eval()
+    assert type(graph).__name__ == "BertClsLogits"  # the faster graph is the one exported for MiniLM
+    input_ids, attention_mask, token_type_ids = _inputs(model.config.vocab_size)
+    with torch.no_grad():
+        expected = model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
+        got = graph(input_ids, attention_mask, token_type_ids)
+        shorter = graph(input_ids[1:2, :9], attention_mask[1:2, :9], token_type_ids[1:2, :9])
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(shorter, expected[1:2], rtol=1e-4, atol=1e-5)
+
+
+def test_other_architectures_export_their_own_forward():
+    import torch
+    from transformers import DistilBertConfig, DistilBertForSequenceClassification
+
+    from model.onnx import export_graph
+
+    config = DistilBertConfig(vocab_size=50, dim=16, hidden_dim=32, n_layers=1, n_heads=2, num_labels=3)
+    model = DistilBertForSequenceClassification(config).eval()
+    graph = export_graph(model).eval()
+    assert type(graph).__name__ == "Logits"
+    input_ids, attention_mask, token_type_ids = _inputs(config.vocab_size)
+    with torch.no_grad():
+        torch.testing.assert_close(graph(input_ids, attention_mask, token_type_ids),
+                                   model(input_ids=input_ids, attention_mask=attention_mask).logits)
