@@ -69,10 +69,16 @@ class Predictor:
         predictions = [self._prediction(row) for row in self.predict_proba(texts, batch_size)]
         return predictions[0] if single else predictions
 
-    def predict_proba(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE):
-        """A (len(texts), len(labels)) numpy array of calibrated probabilities."""
+    def predict_proba(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE, temperature: float | None = None):
+        """A (len(texts), len(labels)) numpy array of probabilities.
+
+        Calibrated with the model's fitted temperature unless `temperature` is given (1.0: raw softmax).
+        """
         import numpy as np
 
+        scale = self.temperature if temperature is None else temperature
+        if scale <= 0:
+            raise ValueError(f"temperature must be positive, got {temperature}")
         result = np.zeros((len(texts), len(self.labels)), dtype=np.float64)
         if not texts:
             return result
@@ -86,7 +92,7 @@ class Predictor:
         window_proba = np.zeros((len(windows), len(self.labels)), dtype=np.float64)
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
-            window_proba[batch] = softmax(self.backend(*self._pad([windows[w] for w in batch])), self.temperature)
+            window_proba[batch] = softmax(self.backend(*self._pad([windows[w] for w in batch])), scale)
         return self._combine(window_proba, np.asarray(owners), result)
 
     def _pad(self, windows):

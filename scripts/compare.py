@@ -127,12 +127,9 @@ def calibration_report(predictor, rows: list[dict]) -> dict:
     import numpy as np
 
     truth = np.array([predictor.labels.index(r["label"]) for r in rows])
-    calibrated = predictor.predict_proba([r["text"] for r in rows])
-    temperature = predictor.temperature
-    predictor.temperature = 1.0
-    raw = predictor.predict_proba([r["text"] for r in rows])
-    predictor.temperature = temperature
-    return {"temperature": temperature, "ece_before": expected_calibration_error(raw, truth),
+    texts = [r["text"] for r in rows]
+    calibrated, raw = predictor.predict_proba(texts), predictor.predict_proba(texts, temperature=1.0)
+    return {"temperature": predictor.temperature, "ece_before": expected_calibration_error(raw, truth),
             "ece_after": expected_calibration_error(calibrated, truth)}
 
 

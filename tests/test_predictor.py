@@ -32,6 +32,21 @@ def test_scores_are_probabilities_over_every_label(predictor):
     assert prediction.score == prediction.scores[prediction.label]
 
 
+def test_probabilities_use_the_fitted_temperature_unless_another_is_given(predictor):
+    import numpy as np
+
+    texts = ["The death toll rose to 40, officials said.", "Rebels shelled the airport overnight."]
+    calibrated = predictor.predict_proba(texts)
+    raw = predictor.predict_proba(texts, temperature=1.0)
+    sharper = predictor.predict_proba(texts, temperature=0.25)
+    assert (calibrated.argmax(1) == raw.argmax(1)).all() and (raw.argmax(1) == sharper.argmax(1)).all()
+    assert (sharper.max(1) > raw.max(1)).all()  # a lower temperature is more confident, never differently labelled
+    if predictor.temperature != 1.0:
+        assert not np.allclose(calibrated, raw)
+    with pytest.raises(ValueError, match="temperature must be positive"):
+        predictor.predict_proba(texts, temperature=0)
+
+
 def test_order_is_kept_whatever_the_batching(predictor):
     texts = [f"{'Troops advanced. ' * n}Paragraph {n}." for n in (9, 1, 5, 3, 7, 2)]
     batched = predictor.predict(texts, batch_size=2)
