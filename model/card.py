@@ -17,7 +17,7 @@ CARD_FILE = "model_card.json"
 class ModelCard:
     labels: list[str]
     base_model: str
-    format: str = "full"  # "full": complete weights; "lora": a LoRA adapter on top of base_model
+    format: str = "full"  # "full": complete weights; "tuned-fp16" or "lora": stored on top of base_model
     data_sha256: str = ""
     data_size: dict[str, int] = field(default_factory=dict)  # paragraphs per split
     seed: int = 0

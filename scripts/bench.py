@@ -5,7 +5,7 @@
 Measured on the test split, its paragraphs repeated to at least 2,000, each method in its own
 process (so peak memory is its own):
   (a) transformers.pipeline("text-classification"), batch size 32, on the same fine-tuned model
-      (the shipped adapter merged into full weights): what a user would write;
+      (the shipped model saved as full weights): what a user would write;
   (b) the project's Predictor: ONNX Runtime int8 (the default once exported) and PyTorch fp32;
   (c) TF-IDF + logistic regression, for scale.
 For each: paragraphs/s, p50/p95 latency of single-paragraph calls, peak RSS and macro-F1. Then

