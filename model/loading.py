@@ -117,7 +117,7 @@ def load_model(path: Path | None = None):
     config = check_model_dir(path)
     card = load_card(path, config)
 
-    from transformers import AutoConfig, AutoModelForSequenceClassification
+    from transformers import AutoModelForSequenceClassification
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
@@ -130,12 +130,8 @@ def load_model(path: Path | None = None):
         elif (path / "adapter_config.json").is_file():
             from peft import PeftModel
 
-            base = resolve_base_model(card.base_model)
-            hf_config = AutoConfig.from_pretrained(str(path), local_files_only=True)
-            base_model, info = AutoModelForSequenceClassification.from_pretrained(
-                base, config=hf_config, local_files_only=is_local(base), output_loading_info=True, **safe
-            )
-            _check_loaded(base, info, allowed_missing=("classifier.",))  # the head comes from the adapter
+            base_model, info = load_base(path, card)
+            _check_loaded(card.base_model, info, allowed_missing=("classifier.",))  # the head comes from the adapter
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FutureWarning)  # peft calls a deprecated transformers name
                 model = PeftModel.from_pretrained(base_model, str(path), is_trainable=False).merge_and_unload()
@@ -153,16 +149,27 @@ def load_model(path: Path | None = None):
     return model, card
 
 
-def _load_tuned(path: Path, card: ModelCard):
-    """The base model named in the card with the directory's fp16 tuned tensors laid over it."""
-    from safetensors.torch import load_file
+def load_base(path: Path, card: ModelCard):
+    """(model, loading info): the base weights the card names, in the architecture of `path`'s config.
+
+    What the base lacks for that config (the classifier head) is left randomly initialised and
+    listed in the info's missing_keys, for the caller to fill.
+    """
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
     base = resolve_base_model(card.base_model)
     hf_config = AutoConfig.from_pretrained(str(path), local_files_only=True)
-    model, info = AutoModelForSequenceClassification.from_pretrained(
-        base, config=hf_config, local_files_only=is_local(base), output_loading_info=True, use_safetensors=True
+    return AutoModelForSequenceClassification.from_pretrained(
+        base, config=hf_config, local_files_only=is_local(base), output_loading_info=True,
+        use_safetensors=True, trust_remote_code=False,
     )
+
+
+def _load_tuned(path: Path, card: ModelCard):
+    """The base model named in the card with the directory's fp16 tuned tensors laid over it."""
+    from safetensors.torch import load_file
+
+    model, info = load_base(path, card)
     tuned = load_file(str(path / TUNED_FILE))
     own = model.state_dict()
     foreign = [k for k in tuned if k not in own or own[k].shape != tuned[k].shape]

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from model.errors import InputError
-from model.loading import TUNED_FILE, TUNED_FORMAT, is_local, load_model, resolve_base_model
+from model.loading import TUNED_FILE, TUNED_FORMAT, load_base, load_model
 
 COPIED_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
@@ -20,7 +20,6 @@ def compact(source: Path, target: Path) -> Path:
     """Write `target` (a new directory) holding the model in `source` as base name + fp16 changed tensors."""
     import torch
     from safetensors.torch import save_file
-    from transformers import AutoModelForSequenceClassification
 
     source, target = Path(source), Path(target)
     if target.exists():
@@ -28,14 +27,12 @@ def compact(source: Path, target: Path) -> Path:
     model, card = load_model(source)
     if card.format != "full":
         raise InputError(f"{source}: already stored as {card.format!r}; compact needs a full model")
-    base_name = resolve_base_model(card.base_model)
-    base = AutoModelForSequenceClassification.from_pretrained(
-        base_name, num_labels=model.config.num_labels, local_files_only=is_local(base_name), use_safetensors=True
-    ).state_dict()
+    base_model, info = load_base(source, card)
+    base, untrained = base_model.state_dict(), set(info["missing_keys"])  # untrained: the head, at least
     changed = {
         name: tensor.detach().to(torch.float16).contiguous()
         for name, tensor in model.state_dict().items()
-        if name not in base or name.startswith("classifier.") or not torch.equal(tensor, base[name])
+        if name in untrained or not torch.equal(tensor, base[name])
     }
     target.mkdir(parents=True)
     save_file(changed, str(target / TUNED_FILE), metadata={"format": "pt"})
