@@ -56,3 +56,21 @@ def test_tuned_weights_that_do_not_fit_the_base_are_refused(frozen_model, tmp_pa
         save_file(tensors, str(small / TUNED_FILE))
         with pytest.raises(InputError, match="does not fit base model"):
             load_model(small)
+
+
+def test_train_and_compact_commands(tmp_path):
+    from typer.testing import CliRunner
+
+    from model.cli import app
+
+    runner = CliRunner()
+    data = write_jsonl(tmp_path / "tiny.jsonl", tiny_rows())
+    trained = runner.invoke(app, ["train", "--data", str(data), "--output", str(tmp_path / "full"), "--epochs", "1",
+                                  "--max-steps", "2", "--batch-size", "8", "--freeze-embeddings"])
+    assert trained.exit_code == 0, trained.output
+    result = runner.invoke(app, ["compact", "--model", str(tmp_path / "full"), "--output", str(tmp_path / "small")])
+    assert result.exit_code == 0, result.output
+    assert "compact copy in" in result.stdout and (tmp_path / "small" / TUNED_FILE).is_file()
+    assert load_predictor(tmp_path / "small").card.training["freeze_embeddings"] is True
+    again = runner.invoke(app, ["compact", "--model", str(tmp_path / "full"), "--output", str(tmp_path / "small")])
+    assert again.exit_code == 2 and "already exists" in again.stderr
