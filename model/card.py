@@ -18,6 +18,7 @@ class ModelCard:
     labels: list[str]
     base_model: str
     format: str = "full"  # "full": complete weights; "tuned-fp16" or "lora": stored on top of base_model
+    base_sha256: str = ""  # of the base weights a tuned-fp16 or LoRA model was laid over (checked at load)
     data_sha256: str = ""
     data_size: dict[str, int] = field(default_factory=dict)  # paragraphs per split
     seed: int = 0
@@ -38,7 +39,8 @@ class ModelCard:
             "# conflict-paragraphs model",
             "",
             f"- Labels: {', '.join(self.labels)}",
-            f"- Base model: {self.base_model} ({self.format} weights)",
+            f"- Base model: {self.base_model} ({self.format} weights"
+            + (f"; base weights sha256 {self.base_sha256}" if self.base_sha256 else "") + ")",
             f"- Data: sha256 {self.data_sha256 or 'unknown'}; "
             + ", ".join(f"{k} {v}" for k, v in self.data_size.items()),
             f"- Seed: {self.seed}; max length {self.max_length} tokens; temperature {self.temperature:.3f}",

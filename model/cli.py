@@ -69,8 +69,26 @@ def reported_errors() -> Iterator[None]:
 
 
 @app.callback()
-def root(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False) -> None:
+def root(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks and third-party warnings.")] = False) -> None:
     _state["debug"] = debug
+    if not debug:
+        _silence_third_party_warnings()
+
+
+def _silence_third_party_warnings() -> None:
+    """Keep libraries' warnings and advice off the terminal (torch, transformers, datasets, ONNX Runtime).
+
+    They address the developers of this package, not its users; `--debug` shows them again.
+    Set before those libraries are imported, which is when they read their verbosity.
+    """
+    import logging
+    import warnings
+
+    warnings.simplefilter("ignore")
+    logging.getLogger().setLevel(logging.ERROR)  # onnxruntime.quantization warns on the root logger
+    for variable in ("TRANSFORMERS_VERBOSITY", "DATASETS_VERBOSITY"):
+        os.environ.setdefault(variable, "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 
 
 # ---------------------------------------------------------------- classify
@@ -314,16 +332,36 @@ def _print_evaluation(result) -> None:
 # ---------------------------------------------------------------- export
 
 
+class ExportFormat(str, Enum):
+    onnx = "onnx"
+    hf = "hf"
+
+
 @app.command()
 def export(
     model_dir: Annotated[Optional[Path], typer.Option("--model", help="Model directory. Default: the shipped model.")] = None,
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="onnx: int8 ONNX beside the weights, used by classify; hf: a standard Hugging Face directory at --output.")] = ExportFormat.onnx,
+    output: Annotated[Optional[Path], typer.Option(help="New directory for --format hf.")] = None,
 ) -> None:
-    """Export a model to int8 ONNX beside its weights: `classify` then runs it with ONNX Runtime, without torch."""
+    """Export a model: int8 ONNX beside its weights (classify then runs without torch), or a standard Hugging Face directory."""
     with reported_errors():
         from model.loading import DEFAULT_MODEL_DIR
+
+        directory = model_dir or DEFAULT_MODEL_DIR
+        if format is ExportFormat.hf:
+            from model.hf_export import export_hf
+
+            if output is None:
+                raise InputError("--format hf needs --output DIR (a new directory)")
+            path = export_hf(directory, output)
+            size = sum(f.stat().st_size for f in path.iterdir())
+            typer.echo(f"exported {path} ({size / 1e6:.1f} MB): loads with transformers.pipeline('text-classification', model='{path}')")
+            return
+        if output is not None:
+            raise InputError("--output is for --format hf; the ONNX export is written beside the model's weights")
         from model.onnx import export as export_onnx
 
-        path = export_onnx(model_dir or DEFAULT_MODEL_DIR)  # load_model checks the directory first
+        path = export_onnx(directory)  # load_model checks the directory first
         typer.echo(f"exported {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -10,6 +10,7 @@ Weights load from safetensors only and never with `trust_remote_code`, so a mode
 from elsewhere cannot run code on the user's machine.
 """
 
+import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -149,15 +150,35 @@ def load_model(path: Path | None = None):
     return model, card
 
 
+def base_weights_sha256(base: str) -> str:
+    """sha256 of a local base model's weights file ("" for a hub name, which has no file here)."""
+    weights = Path(base) / "model.safetensors"
+    if not weights.is_file():
+        return ""
+    digest = hashlib.sha256()
+    with weights.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def load_base(path: Path, card: ModelCard):
     """(model, loading info): the base weights the card names, in the architecture of `path`'s config.
 
     What the base lacks for that config (the classifier head) is left randomly initialised and
-    listed in the info's missing_keys, for the caller to fill.
+    listed in the info's missing_keys, for the caller to fill. A card that records the hash of its
+    base weights is refused over any other weights: the tuned tensors only make sense on those.
     """
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
     base = resolve_base_model(card.base_model)
+    if card.base_sha256 and is_local(base):
+        found = base_weights_sha256(base)
+        if found != card.base_sha256:
+            raise InputError(
+                f"{path}: base model {card.base_model} at {base} is not the one this model was made on "
+                f"(weights sha256 {found[:12] or 'missing'}, card {card.base_sha256[:12]}); install that version"
+            )
     hf_config = AutoConfig.from_pretrained(str(path), local_files_only=True)
     return AutoModelForSequenceClassification.from_pretrained(
         base, config=hf_config, local_files_only=is_local(base), output_loading_info=True,

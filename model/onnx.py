@@ -41,6 +41,7 @@ def load_onnx_backend(path: Path, directory: Path) -> OnnxBackend:
     options = ort.SessionOptions()
     options.intra_op_num_threads = os.cpu_count() or 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3  # errors only: ONNX Runtime's advice is not for our users
     try:
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # a truncated or foreign file

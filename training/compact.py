@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from model.errors import InputError
-from model.loading import TUNED_FILE, TUNED_FORMAT, load_base, load_model
+from model.loading import TUNED_FILE, TUNED_FORMAT, base_weights_sha256, load_base, load_model, resolve_base_model
 
 COPIED_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
@@ -40,5 +40,6 @@ def compact(source: Path, target: Path) -> Path:
         if (source / name).is_file():
             shutil.copy(source / name, target / name)
     card.format = TUNED_FORMAT
+    card.base_sha256 = base_weights_sha256(resolve_base_model(card.base_model))
     card.save(target)
     return target

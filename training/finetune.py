@@ -15,7 +15,7 @@ from pathlib import Path
 
 from model.card import ModelCard
 from model.errors import InputError, RunError
-from model.loading import is_local, resolve_base_model
+from model.loading import base_weights_sha256, is_local, resolve_base_model
 from training.config import TrainConfig
 from training.data import Splits, label_maps, load_splits
 
@@ -201,6 +201,7 @@ def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: boo
             labels=splits.labels,
             base_model=config.base_model,
             format="lora" if config.lora_rank else "full",
+            base_sha256=base_weights_sha256(base) if config.lora_rank else "",
             data_sha256=splits.sha256,
             data_size=splits.sizes(),
             seed=config.seed,

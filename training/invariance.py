@@ -1,0 +1,55 @@
+"""Invariance under sourcing (CheckList's INV tests, Ribeiro et al., ACL 2020).
+
+Wire copy sources nearly every fact: the same event is written bare, with "..., the ministry
+said", "According to ...", inside a direct quote, or as "X told Reuters that ...". The guide
+labels all of these by what is reported (rules 1 and 4), so a model that changes its label with
+the frame has learned "a source or a quote means attribution". `frames` writes one plain
+sentence in each frame; `flip_rates` reports how often the label differs from the bare one.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+FRAMES = ("bare", "said", "according_to", "quote", "told_agency")
+
+
+@dataclass(frozen=True)
+class Statement:
+    text: str  # one plain sentence that ends with a full stop, with no source in it
+    label: str
+    speaker: str  # who the frames name as the source, e.g. "the defence ministry"
+    starts_with_proper_noun: bool  # keep the first letter's case after "According to X,"
+
+
+def _lowered(statement: Statement) -> str:
+    text = statement.text
+    return text if statement.starts_with_proper_noun else text[:1].lower() + text[1:]
+
+
+def frames(statement: Statement) -> dict[str, str]:
+    """The statement in every sourcing frame, by frame name."""
+    body = statement.text.rstrip().rstrip(".")
+    speaker = statement.speaker
+    capital = speaker[:1].upper() + speaker[1:]
+    return {
+        "bare": statement.text,
+        "said": f"{body}, {speaker} said.",
+        "according_to": f"According to {speaker}, {_lowered(statement)}",
+        "quote": f"\u201c{body},\u201d {speaker} said.",
+        "told_agency": f"{capital} told Reuters that {_lowered(statement)}",
+    }
+
+
+def flip_rates(statements: list[Statement], predict: Callable[[list[str]], list[str]]) -> dict[str, dict]:
+    """Per frame: the share of labels that differ from the bare sentence's, and accuracy against the gold label."""
+    framed = [frames(s) for s in statements]
+    labels = {frame: predict([f[frame] for f in framed]) for frame in FRAMES}
+    report = {}
+    for frame in FRAMES:
+        flips = [i for i, (a, b) in enumerate(zip(labels["bare"], labels[frame])) if a != b]
+        report[frame] = {
+            "flip_rate": len(flips) / len(statements),
+            "accuracy": sum(p == s.label for p, s in zip(labels[frame], statements)) / len(statements),
+            "flips": [{"text": framed[i][frame], "bare": labels["bare"][i], "framed": labels[frame][i]} for i in flips],
+        }
+    return report
