@@ -6,9 +6,11 @@ Measured on the test split, its paragraphs repeated to at least 2,000, each meth
 process (so peak memory is its own):
   (a) transformers.pipeline("text-classification"), batch size 32, on the same fine-tuned model
       (the shipped model saved as full weights): what a user would write;
-  (b) the project's Predictor: ONNX Runtime int8 (the default once exported) and PyTorch fp32;
+  (b) the project's Predictor on the shipped model as a fresh install has it: ONNX Runtime int8
+      (the shipped export, the default) and PyTorch fp32 (its weights);
   (c) TF-IDF + logistic regression, for scale.
-For each: paragraphs/s, p50/p95 latency of single-paragraph calls, peak RSS and macro-F1. Then
+For each: paragraphs/s, p50/p95 latency of single-paragraph calls, peak RSS and macro-F1; for int8
+against fp32, the share of labels that agree on the test split and both challenge sets. Then
 the CLI: `classify data/samples/article.txt` from process start to exit (warm file cache), and
 peak memory classifying 1,000 and 10,000 paragraphs streamed from a file.
 """
@@ -30,6 +32,7 @@ REPORTS = ROOT / "reports"
 CLI = str(Path(sys.executable).parent / "conflict-paragraphs")
 MIN_PARAGRAPHS = 2000
 LATENCY_CALLS = 200
+AGREEMENT_SETS = {"test": "test.jsonl", "challenge": "challenge.jsonl", "wire": "challenge_wire.jsonl"}
 
 
 def test_rows() -> list[dict]:
@@ -56,10 +59,13 @@ def worker(method: str, model_dir: str) -> dict:
     elif method in ("predictor-onnx", "predictor-torch"):
         from model import load_predictor
 
-        predictor = load_predictor(model_dir, backend=method.split("-")[1])
+        predictor = load_predictor(model_dir or None, backend=method.split("-")[1])
 
         def run(batch):
             return [p.label for p in predictor.predict(batch)]
+
+        agreement_sets = {name: [json.loads(line)["text"] for line in (ROOT / "data" / file).read_text(encoding="utf-8").splitlines()]
+                          for name, file in AGREEMENT_SETS.items()}
     else:
         from training.baselines import make_baseline
         from training.data import load_splits
@@ -80,7 +86,9 @@ def worker(method: str, model_dir: str) -> dict:
         latencies.append((time.perf_counter() - started) * 1000)
     latencies.sort()
     all_labels = sorted({r["label"] for r in rows})
+    by_set = {name: run(set_texts) for name, set_texts in agreement_sets.items()} if method.startswith("predictor") else {}
     return {
+        "labels_by_set": by_set,
         "method": method,
         "paragraphs": len(repeated),
         "paragraphs_per_second": round(throughput, 1),
@@ -100,24 +108,15 @@ def run_measured(command: list[str], stdout=subprocess.DEVNULL) -> tuple[float, 
 
 
 def prepare(scratch: Path) -> None:
-    """A full-weights copy of the shipped model for the pipeline, and an exported copy for the Predictor.
+    """A standard Hugging Face copy of the shipped model for the pipeline (`export --format hf`).
 
     Runs in its own process: a child inherits its parent's peak RSS on Linux, so the measuring
-    parent must never load a model itself.
+    parent must never load a model itself. The Predictor runs the shipped model in place.
     """
-    from model.loading import DEFAULT_MODEL_DIR, load_model
-    from model.onnx import export
+    from model.hf_export import export_hf
+    from model.loading import DEFAULT_MODEL_DIR
 
-    full = scratch / "full"
-    model, _ = load_model(DEFAULT_MODEL_DIR)
-    model.save_pretrained(full)
-    for name in ("tokenizer.json", "tokenizer_config.json"):
-        shutil.copy(DEFAULT_MODEL_DIR / name, full / name)
-    exported = scratch / "shipped"
-    shutil.copytree(DEFAULT_MODEL_DIR, exported, ignore=shutil.ignore_patterns("*.onnx"))
-    export(exported)
-    if not (DEFAULT_MODEL_DIR / "model.int8.onnx").exists():  # so that plain `classify` takes the fast path
-        shutil.copy(exported / "model.int8.onnx", DEFAULT_MODEL_DIR / "model.int8.onnx")
+    export_hf(DEFAULT_MODEL_DIR, scratch / "full")
 
 
 def main() -> None:
@@ -138,9 +137,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
         subprocess.run([sys.executable, __file__, "--prepare", str(scratch)], check=True, cwd=ROOT)
-        full, exported = scratch / "full", scratch / "shipped"
         results = {}
-        for method, model_dir in (("pipeline", full), ("predictor-onnx", exported), ("predictor-torch", exported),
+        for method, model_dir in (("pipeline", scratch / "full"), ("predictor-onnx", ""), ("predictor-torch", ""),
                                   ("tfidf", "")):
             print(f"measuring {method}", flush=True)
             out = subprocess.run([sys.executable, __file__, "--worker", method, "--model", str(model_dir)],
@@ -164,11 +162,16 @@ def main() -> None:
             stream[n] = {"seconds": round(seconds, 1), "peak_rss_mb": round(rss, 1), "exit_code": code}
             print(f"streamed {n} paragraphs: {stream[n]}", flush=True)
 
+    int8, fp32 = results["predictor-onnx"].pop("labels_by_set"), results["predictor-torch"].pop("labels_by_set")
+    for r in results.values():
+        r.pop("labels_by_set", None)
+    agreement = {name: {"paragraphs": len(int8[name]), "labels_changed": sum(a != b for a, b in zip(int8[name], fp32[name]))}
+                 for name in AGREEMENT_SETS}
     ratio = results["predictor-onnx"]["paragraphs_per_second"] / results["pipeline"]["paragraphs_per_second"]
     fp32_f1 = results["predictor-torch"]["macro_f1"]
     report = {"machine": f"{os.cpu_count()} CPU cores", "methods": results, "predictor_over_pipeline": round(ratio, 2),
               "int8_macro_f1_change_points": round(100 * (results["predictor-onnx"]["macro_f1"] - fp32_f1), 2),
-              "cli": cli, "streaming": {str(k): v for k, v in stream.items()},
+              "int8_vs_fp32_labels": agreement, "cli": cli, "streaming": {str(k): v for k, v in stream.items()},
               "streaming_rss_growth": round(stream[args.stream_paragraphs]["peak_rss_mb"] / stream[1000]["peak_rss_mb"] - 1, 3)}
     (REPORTS / "bench.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     (REPORTS / "bench.md").write_text(render(report, args.stream_paragraphs), encoding="utf-8")
@@ -186,7 +189,9 @@ def render(report: dict, big: int) -> str:
                      f"{r['latency_ms_p95']:.1f} | {r['peak_rss_mb']:.0f} | {r['macro_f1']:.4f} |")
     cli, stream = report["cli"], report["streaming"]
     lines += ["", f"- Predictor (b) over pipeline (a): **{report['predictor_over_pipeline']:.2f}x**; int8 changes "
-              f"macro-F1 by {report['int8_macro_f1_change_points']:+.2f} points against the fp32 Predictor.",
+              f"macro-F1 by {report['int8_macro_f1_change_points']:+.2f} points against the fp32 Predictor on the test split.",
+              "- int8 against fp32 labels: " + "; ".join(
+                  f"{name} {a['labels_changed']} of {a['paragraphs']} changed" for name, a in report["int8_vs_fp32_labels"].items()) + ".",
               f"- `{cli['command']}`: {cli['seconds_median']:.2f} s median (min {cli['seconds_min']:.2f} s) from "
               f"process start to exit, peak RSS {cli['peak_rss_mb']:.0f} MB.",
               f"- Streaming: 1,000 paragraphs peak RSS {stream['1000']['peak_rss_mb']:.0f} MB, {big:,} paragraphs "

@@ -1,12 +1,15 @@
-"""Compare every model side by side on the same splits, and on the held-out challenge set.
+"""Compare every model side by side on the test split and the two held-out challenge sets.
 
-    python scripts/compare.py                 # 5 fine-tune seeds (about 45 minutes on 2 cores)
-    python scripts/compare.py --seeds 1       # quicker
+    python scripts/compare.py                          # 5 fine-tune seeds (about an hour on 2 cores)
+    python scripts/compare.py --seeds 0 --model DIR    # no seed runs; also score the trained models given
 
 Runs TF-IDF + logistic regression, frozen MiniLM embeddings + logistic regression, a full
-fine-tune (mean and spread over seeds) and the shipped model; prints one table and writes
-reports/quality.md, reports/quality.json and a confusion-matrix PNG per model. The challenge
-set (data/challenge.jsonl) is only ever scored here, never trained or tuned on.
+fine-tune (mean and spread over seeds), any --model directories and the shipped model (its int8
+export and its fp32 weights); prints one table and writes reports/quality.md, reports/quality.json
+and a confusion-matrix PNG per model and set, with calibration (ECE on every set, and what
+`--min-confidence 0.8` keeps) and the sourcing-invariance table. The challenge sets
+(data/challenge.jsonl: other voices; data/challenge_wire.jsonl: wire copy) are only ever scored
+here, never trained, tuned or chosen on.
 """
 
 import argparse
@@ -26,9 +29,12 @@ from model import load_predictor  # noqa: E402
 from training import TrainConfig, load_splits, plot_confusion, read_examples, score, train  # noqa: E402
 from training.baselines import make_baseline  # noqa: E402
 from training.calibration import expected_calibration_error  # noqa: E402
+from training.invariance import flip_rates, load_statements, render as render_invariance  # noqa: E402
 
 REPORTS = ROOT / "reports"
 FULL_FINETUNE = dict(learning_rate=5e-5, epochs=3)  # as in make_shipped_model.py
+HELD_OUT = {"challenge": "challenge.jsonl", "wire": "challenge_wire.jsonl"}  # scored here only
+MIN_CONFIDENCE = 0.8  # the --min-confidence whose precision and coverage the calibration table reports
 
 
 def timed_predict(predict, texts: list[str]) -> tuple[list[str], float]:
@@ -50,13 +56,18 @@ def evaluate_sets(name: str, predict, sets: dict[str, list[dict]], labels: list[
     return result
 
 
+def labels_of(predictor):
+    return lambda texts: [p.label for p in predictor.predict(texts)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5, help="fine-tune seeds (42, 43, ...)")
+    parser.add_argument("--seeds", type=int, default=5, help="fine-tune seeds (42, 43, ...); 0 skips them")
+    parser.add_argument("--model", type=Path, action="append", default=[], help="also score this model directory")
     args = parser.parse_args()
     REPORTS.mkdir(exist_ok=True)
     splits = load_splits(ROOT / "data")
-    sets = {"test": splits.test, "challenge": read_examples(ROOT / "data" / "challenge.jsonl")}
+    sets = {"test": splits.test, **{name: read_examples(ROOT / "data" / file) for name, file in HELD_OUT.items()}}
     labels = splits.labels
     results = []
 
@@ -74,44 +85,53 @@ def main() -> None:
             started = time.perf_counter()
             trained = train(TrainConfig(seed=seed, **FULL_FINETUNE), splits, Path(scratch) / "m", progress=False)
             seconds = time.perf_counter() - started
-            predictor = load_predictor(trained.output)
-            finetunes.append(evaluate_sets(f"full fine-tune seed {seed}", lambda t: [p.label for p in predictor.predict(t)],
+            finetunes.append(evaluate_sets(f"full fine-tune seed {seed}", labels_of(load_predictor(trained.output)),
                                            sets, labels, seconds))
-    results.append(summarise_seeds(finetunes))
+    if finetunes:
+        results.append(summarise_seeds(finetunes, list(sets)))
+
+    for directory in args.model:
+        print(f"model {directory}", flush=True)
+        predictor = load_predictor(directory, backend="torch")
+        results.append(evaluate_sets(f"{directory.name} (PyTorch)", labels_of(predictor), sets, labels,
+                                     float(predictor.card.training.get("train_seconds", 0))))
 
     print("shipped model", flush=True)
-    shipped = load_predictor()
-    backend = "ONNX int8" if type(shipped.backend).__name__ == "OnnxBackend" else "PyTorch"
-    results.append(evaluate_sets(f"shipped model ({backend})", lambda t: [p.label for p in shipped.predict(t)], sets, labels,
-                                 float(shipped.card.training.get("train_seconds", 0))))
-    calibration = calibration_report(shipped, sets["test"])
+    shipped = load_predictor()  # what users get: the int8 export
+    train_seconds = float(shipped.card.training.get("train_seconds", 0))
+    results.append(evaluate_sets("shipped model, fp32 weights (PyTorch)", labels_of(load_predictor(backend="torch")),
+                                 sets, labels, train_seconds))
+    results.append(evaluate_sets("shipped model, int8 (ONNX, the default)", labels_of(shipped), sets, labels, train_seconds))
+    calibration = {name: calibration_report(shipped, rows) for name, rows in sets.items()}
+    invariance = flip_rates(load_statements(ROOT / "data" / "invariance.jsonl"), labels_of(shipped))
 
-    table = render_table(results, labels)
+    table = render_table(results, labels, list(sets))
     print(table)
     analysis = error_analysis(results[-1], sets)
     (REPORTS / "quality.json").write_text(json.dumps(
-        {"data_sha256": splits.sha256, "labels": labels, "calibration": calibration, "fine_tune_seeds": finetunes,
-         "results": [{k: v for k, v in r.items()} for r in results]}, indent=2) + "\n", encoding="utf-8")
+        {"data_sha256": splits.sha256, "labels": labels, "calibration": calibration, "invariance": invariance,
+         "fine_tune_seeds": finetunes, "results": results}, indent=2) + "\n", encoding="utf-8")
     notes = REPORTS / "error_analysis_notes.md"
     (REPORTS / "quality.md").write_text(
-        "# Quality: every model on the same splits\n\n"
-        f"Corpus sha256 `{splits.sha256[:16]}`; test split {len(splits.test)} paragraphs (held-out articles), "
-        f"challenge set {len(sets['challenge'])} paragraphs (other voices, never trained or tuned on). "
-        f"Made by `python scripts/compare.py --seeds {args.seeds}`.\n\n" + table + "\n\n"
-        f"## Calibration (shipped model, test split)\n\nExpected calibration error {calibration['ece_before']:.4f} "
-        f"before and {calibration['ece_after']:.4f} after temperature scaling (T = {calibration['temperature']:.3f}, "
-        "fitted on validation).\n\n" + analysis
-        + (notes.read_text(encoding="utf-8") if notes.exists() else ""), encoding="utf-8")
+        "# Quality: every model on the same sets\n\n"
+        f"Corpus sha256 `{splits.sha256[:16]}`; test split {len(splits.test)} paragraphs (held-out articles); "
+        f"challenge set {len(sets['challenge'])} paragraphs (other voices) and wire set {len(sets['wire'])} paragraphs "
+        "(wire copy, written by writers who never read the corpus), neither ever trained, tuned or chosen on. "
+        f"Made by `python scripts/compare.py --seeds {args.seeds}`"
+        + "".join(f" --model {d}" for d in args.model) + ".\n\n" + table + "\n\n"
+        + render_calibration(calibration, shipped.temperature) + "\n## Invariance under sourcing (shipped model, int8)\n\n"
+        + render_invariance(invariance, len(load_statements(ROOT / "data" / "invariance.jsonl")), "shipped (int8)")
+        + "\n" + analysis + (notes.read_text(encoding="utf-8") if notes.exists() else ""), encoding="utf-8")
 
 
-def summarise_seeds(runs: list[dict]) -> dict:
+def summarise_seeds(runs: list[dict], set_names: list[str]) -> dict:
     """Mean and standard deviation over seeds, in the same shape as a single result."""
     def spread(values):
         return {"mean": statistics.mean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0}
 
     result = {"model": f"full fine-tune ({len(runs)} seeds)",
               "train_seconds": round(statistics.mean(r["train_seconds"] for r in runs), 1)}
-    for set_name in ("test", "challenge"):
+    for set_name in set_names:
         result[set_name] = {
             "macro_f1": statistics.mean(r[set_name]["macro_f1"] for r in runs),
             "macro_f1_spread": spread([r[set_name]["macro_f1"] for r in runs]),
@@ -124,41 +144,56 @@ def summarise_seeds(runs: list[dict]) -> dict:
 
 
 def calibration_report(predictor, rows: list[dict]) -> dict:
+    """ECE with raw and calibrated scores, and what a confidence threshold keeps and gets right."""
     import numpy as np
 
     truth = np.array([predictor.labels.index(r["label"]) for r in rows])
     texts = [r["text"] for r in rows]
     calibrated, raw = predictor.predict_proba(texts), predictor.predict_proba(texts, temperature=1.0)
-    return {"temperature": predictor.temperature, "ece_before": expected_calibration_error(raw, truth),
-            "ece_after": expected_calibration_error(calibrated, truth)}
+    kept = calibrated.max(axis=1) >= MIN_CONFIDENCE
+    correct = calibrated.argmax(axis=1) == truth
+    return {"ece_raw": expected_calibration_error(raw, truth), "ece": expected_calibration_error(calibrated, truth),
+            "accuracy": float(correct.mean()), "kept_share": float(kept.mean()),
+            "kept_precision": float(correct[kept].mean()) if kept.any() else 0.0}
 
 
-def render_table(results: list[dict], labels: list[str]) -> str:
+def render_calibration(calibration: dict, temperature: float) -> str:
+    lines = [f"## Calibration (shipped model, int8; temperature {temperature:.3f})", "",
+             f"| set | ECE raw (T = 1) | ECE calibrated | accuracy | kept at --min-confidence {MIN_CONFIDENCE} "
+             "| right among kept |", "|---|---|---|---|---|---|"]
+    for name, c in calibration.items():
+        lines.append(f"| {name} | {c['ece_raw']:.3f} | {c['ece']:.3f} | {c['accuracy']:.3f} | {c['kept_share']:.1%} "
+                     f"| {c['kept_precision']:.1%} |")
+    return "\n".join(lines) + "\n"
+
+
+def render_table(results: list[dict], labels: list[str], set_names: list[str]) -> str:
     short = {"military_action": "mil", "funding_policy": "fund", "casualty_report": "cas", "attribution": "attr", "other": "oth"}
-    head = ["model", "test macro-F1", "challenge macro-F1", *(f"test F1 {short.get(l, l)}" for l in labels),
-            "test accuracy", "train s", "paragraphs/s"]
+    head = ["model", *(f"{name} macro-F1" for name in set_names), *(f"wire F1 {short.get(l, l)}" for l in labels),
+            "train s", "paragraphs/s"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
         def f1(set_name):
             spread = r[set_name].get("macro_f1_spread")
             return f"{r[set_name]['macro_f1']:.3f}" + (f" ± {spread['std']:.3f}" if spread else "")
-        cells = [r["model"], f1("test"), f1("challenge"), *(f"{r['test']['per_label_f1'][l]:.3f}" for l in labels),
-                 f"{r['test']['accuracy']:.3f}", f"{r['train_seconds']:.0f}", f"{r['test']['paragraphs_per_second']:.0f}"]
+        cells = [r["model"], *(f1(name) for name in set_names), *(f"{r['wire']['per_label_f1'][l]:.3f}" for l in labels),
+                 f"{r['train_seconds']:.0f}", f"{r['test']['paragraphs_per_second']:.0f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def error_analysis(result: dict, sets: dict[str, list[dict]]) -> str:
-    """The shipped model's most common confusions on test and challenge, with examples."""
-    out = ["## Error analysis (shipped model)", ""]
+    """The shipped model's confusions on every set; on the wire set, every error."""
+    out = ["## Error analysis (shipped model, int8)", ""]
     for set_name, rows in sets.items():
-        pairs = Counter((r["label"], p) for r, p in zip(rows, result[set_name]["predicted"]) if r["label"] != p)
-        out += [f"### {set_name}: {sum(pairs.values())} errors in {len(rows)} paragraphs", ""]
-        for (truth, predicted), n in pairs.most_common(5):
+        errors = [(r, p) for r, p in zip(rows, result[set_name]["predicted"]) if r["label"] != p]
+        pairs = Counter((r["label"], p) for r, p in errors)
+        out += [f"### {set_name}: {len(errors)} errors in {len(rows)} paragraphs", ""]
+        for (truth, predicted), n in pairs.most_common(None if set_name == "wire" else 5):
             out.append(f"- **{truth} read as {predicted}** ({n}):")
-            examples = [r["text"] for r, p in zip(rows, result[set_name]["predicted"]) if r["label"] == truth and p == predicted]
-            for text in examples[:2]:
-                out.append(f"  - \"{text[:220]}{'...' if len(text) > 220 else ''}\"")
+            examples = [r["text"] for r, p in errors if r["label"] == truth and p == predicted]
+            for text in examples if set_name == "wire" else examples[:2]:
+                out.append(f"  - \"{text[:260]}{'...' if len(text) > 260 else ''}\"")
         out.append("")
     return "\n".join(out) + "\n"
 

@@ -6,7 +6,7 @@
 Each event, toll and decision in data/invariance.jsonl (sentences written for this check, never
 trained on) is put into five frames: bare; "..., the ministry said"; "According to ..."; the
 whole sentence inside a direct quote; "X told Reuters that ...". The target is at most 3% of
-labels flipping in any frame (issue 12).
+labels flipping in any frame (issue 12). scripts/compare.py puts the same table in quality.md.
 """
 
 import argparse
@@ -14,31 +14,16 @@ import json
 from pathlib import Path
 
 from model import load_predictor
-from training.invariance import FRAMES, Statement, flip_rates
+from training.invariance import flip_rates, load_statements, render
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET = 0.03
-
-
-def load_statements(path: Path) -> list[Statement]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [Statement(r["text"], r["label"], r["speaker"], bool(r["starts_with_proper_noun"])) for r in rows]
-
-
-def render(report: dict, n: int, model: str) -> str:
-    lines = [f"Model `{model}`, {n} statements (data/invariance.jsonl). Target: at most {TARGET:.0%} flips in any frame.", "",
-             "| frame | label flips vs bare | accuracy |", "|---|---|---|"]
-    for frame in FRAMES:
-        r = report[frame]
-        lines.append(f"| {frame} | {r['flip_rate']:.1%} ({len(r['flips'])}) | {r['accuracy']:.1%} |")
-    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "invariance.jsonl")
-    parser.add_argument("--output", type=Path, default=ROOT / "reports" / "invariance")
+    parser.add_argument("--output", type=Path, default=ROOT / "reports" / "invariance", help="writes OUTPUT.md and OUTPUT.json")
     args = parser.parse_args()
     statements = load_statements(args.data)
     predictor = load_predictor(args.model)

@@ -275,3 +275,25 @@ def test_summary_prefers_content_labels_for_the_dominant_one():
     assert summary == {"source": "s", "paragraphs": 6, "labels": {"attribution": 2, "military_action": 1, "other": 3},
                        "dominant": "attribution"}
     assert summarise(rows[:3], ["attribution", "other"])["dominant"] == "other"
+
+
+def test_export_classify_and_train_show_no_third_party_warnings(tmp_path, tiny_file):
+    """Library advice (ONNX Runtime's pre-processing hint, deprecations) is for us, not users; --debug shows it."""
+    import shutil
+
+    from model.loading import DEFAULT_MODEL_DIR
+
+    cli = str(Path(sys.executable).parent / "conflict-paragraphs")
+    copy = tmp_path / "shipped"
+    shutil.copytree(DEFAULT_MODEL_DIR, copy, ignore=shutil.ignore_patterns("*.onnx"))
+
+    def run(*args):
+        result = subprocess.run([cli, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr
+        return result.stderr
+
+    assert run("export", "--model", str(copy)) == ""
+    assert run("classify", "data/samples/article.txt", "--model", str(copy), "-f", "jsonl") == ""
+    trained = run("train", "--data", str(tiny_file), "--output", str(tmp_path / "m"), "--max-steps", "2", "--batch-size", "8")
+    assert not [line for line in trained.splitlines() if "warn" in line.lower() or "deprecat" in line.lower()], trained
+    assert "pre-processing" in run("--debug", "export", "--model", str(copy))

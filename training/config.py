@@ -24,6 +24,8 @@ class TrainConfig:
     lora_rank: int = 0  # 0: full fine-tune; >0: train a LoRA adapter of this rank plus the head
     freeze_embeddings: bool = False  # keep the base's word embeddings, so training.compact can leave them out
     max_steps: int = -1  # >0 caps the optimiser steps (smoke tests); -1: no cap
+    augment_sourcing: bool = False  # add a wire-style sourced copy of plain event sentences (training/augment.py)
+    label_smoothing: float = 0.0  # spreads this much target mass over the other labels: less over-confidence
 
     def __post_init__(self):
         problems = []
@@ -41,6 +43,8 @@ class TrainConfig:
             problems.append(f"early stopping patience must be >= 1, got {self.early_stopping_patience}")
         if not 0 < self.validation_fraction < 0.5:
             problems.append(f"validation fraction must be in (0, 0.5), got {self.validation_fraction}")
+        if not 0 <= self.label_smoothing < 0.5:
+            problems.append(f"label smoothing must be in [0, 0.5), got {self.label_smoothing}")
         if self.lora_rank < 0:
             problems.append(f"LoRA rank must be >= 0, got {self.lora_rank}")
         if problems:

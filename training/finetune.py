@@ -5,6 +5,7 @@ place only at the end; a failed, interrupted or killed run leaves the previous m
 Because this is the plain Trainer, `torchrun` and `accelerate launch` work unchanged.
 """
 
+import dataclasses
 import datetime
 import os
 import shutil
@@ -135,6 +136,11 @@ def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: boo
     if config.lora_rank:
         model = _with_lora(model, config.lora_rank)
 
+    if config.augment_sourcing:
+        from training.augment import sourcing_copies
+
+        splits = dataclasses.replace(splits, train=splits.train + sourcing_copies(splits.train, config.seed))
+
     def tokenized(split: str):
         dataset = splits.dataset(split, label2id)
         return dataset.map(
@@ -154,6 +160,7 @@ def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: boo
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
         warmup_steps=config.warmup_ratio,
+        label_smoothing_factor=config.label_smoothing,
         eval_strategy="epoch",
         save_strategy="epoch",
         logging_strategy="epoch",

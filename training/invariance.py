@@ -7,8 +7,10 @@ the frame has learned "a source or a quote means attribution". `frames` writes o
 sentence in each frame; `flip_rates` reports how often the label differs from the bare one.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 FRAMES = ("bare", "said", "according_to", "quote", "told_agency")
 
@@ -19,6 +21,22 @@ class Statement:
     label: str
     speaker: str  # who the frames name as the source, e.g. "the defence ministry"
     starts_with_proper_noun: bool  # keep the first letter's case after "According to X,"
+
+
+def load_statements(path: Path) -> list[Statement]:
+    """Statements from JSONL rows with text, label, speaker and starts_with_proper_noun."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Statement(r["text"], r["label"], r["speaker"], bool(r["starts_with_proper_noun"])) for r in rows]
+
+
+def render(report: dict, n: int, model: str, target: float = 0.03) -> str:
+    """A Markdown table: flips against the bare sentence and accuracy, per frame."""
+    lines = [f"Model {model}, {n} statements (data/invariance.jsonl). Target: at most {target:.0%} flips in any frame.", "",
+             "| frame | label flips vs bare | accuracy |", "|---|---|---|"]
+    for frame in FRAMES:
+        r = report[frame]
+        lines.append(f"| {frame} | {r['flip_rate']:.1%} ({len(r['flips'])}) | {r['accuracy']:.1%} |")
+    return "\n".join(lines) + "\n"
 
 
 def _lowered(statement: Statement) -> str:
