@@ -98,30 +98,33 @@ def classify_sources(
     batch_size: int = 32,
     on_error: Callable[[str, ConflictParagraphsError], None] | None = None,
     warn: Callable[[str], None] = lambda message: print(f"warning: {message}", file=sys.stderr),
+    explain: bool = False,
 ) -> Iterator[dict]:
     """Yield one row per paragraph, article by article, reading and labelling in chunks.
 
     A failing source raises, unless `on_error` is given: then it is reported there and skipped.
+    With `explain`, each row also carries "explanation": the weighted spans of model.explain.
     """
     for source in sources:
         try:
-            yield from _classify_one(source, predictor, lines, min_confidence, keep_boilerplate, batch_size, warn)
+            yield from _classify_one(source, predictor, lines, min_confidence, keep_boilerplate, batch_size, warn, explain)
         except ConflictParagraphsError as exc:
             if on_error is None:
                 raise
             on_error(source, exc)
 
 
-def _classify_one(source, predictor, lines, min_confidence, keep_boilerplate, batch_size, warn) -> Iterator[dict]:
+def _classify_one(source, predictor, lines, min_confidence, keep_boilerplate, batch_size, warn, explain) -> Iterator[dict]:
     name = "<stdin>" if source == "-" else source
     count, replaced = 0, False
     with open_source(source) as stream:
         paragraphs = source_paragraphs(stream, lines=lines, keep_boilerplate=keep_boilerplate, name=name)
         while batch := list(itertools.islice(paragraphs, CHUNK_PARAGRAPHS)):
             replaced = replaced or any("\ufffd" in p for p in batch)
-            for text, prediction in zip(batch, predictor.predict(batch, batch_size=batch_size)):
+            explanations = predictor.explain(batch, batch_size=batch_size) if explain else [None] * len(batch)
+            for text, prediction, why in zip(batch, predictor.predict(batch, batch_size=batch_size), explanations):
                 label = prediction.label if prediction.score >= min_confidence else UNCERTAIN
-                yield {
+                row = {
                     "source": name,
                     "paragraph": count,
                     "text": text,
@@ -129,6 +132,9 @@ def _classify_one(source, predictor, lines, min_confidence, keep_boilerplate, ba
                     "score": round(prediction.score, 6),
                     "scores": {k: round(v, 6) for k, v in prediction.scores.items()},
                 }
+                if why is not None:
+                    row["explanation"] = [span.to_dict() for span in why.spans]
+                yield row
                 count += 1
     if replaced:
         warn(f"{name}: not valid UTF-8 in places; undecodable bytes were replaced by U+FFFD")

@@ -33,6 +33,7 @@ class OutputFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
+    html = "html"
 
 
 _state = {"debug": False}
@@ -94,10 +95,13 @@ def _silence_third_party_warnings() -> None:
 # ---------------------------------------------------------------- classify
 
 
-def _write_rows(rows: Iterator[dict], fmt: OutputFormat, labels: list[str], summary: bool) -> None:
+def _write_rows(rows: Iterator[dict], fmt: OutputFormat, labels: list[str], summary: bool, out=None, report=None) -> None:
     from model.classify import by_article, summarise
 
-    out = sys.stdout
+    out = out or sys.stdout
+    if fmt is OutputFormat.html:
+        out.write(report(list(by_article(rows))))
+        return
     if fmt is OutputFormat.table:
         _print_tables(by_article(rows), labels, summary)
         return
@@ -152,8 +156,11 @@ def _print_tables(articles: Iterator[list[dict]], labels: list[str], summary: bo
 
 @app.command()
 def classify(
+    context: typer.Context,
     paths: Annotated[list[str], typer.Argument(help="Article files (text or HTML), folders of them, or - for stdin.")],
-    format: Annotated[Optional[str], typer.Option("--format", "-f", help="table, json, jsonl or csv. Default: table on a terminal, jsonl otherwise.")] = None,
+    format: Annotated[Optional[str], typer.Option("--format", "-f", help="table, json, jsonl, csv or html (one self-contained report). Default: table on a terminal, jsonl otherwise.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of standard output.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Add the words that pushed each paragraph to its label (occlusion on the model).")] = False,
     model_dir: Annotated[Optional[Path], typer.Option("--model", help="Model directory. Default: the shipped model.")] = None,
     min_confidence: Annotated[float, typer.Option(help="Below this probability the label is shown as 'uncertain'.")] = 0.0,
     lines: Annotated[bool, typer.Option("--lines", help="Treat each line of a text file as one paragraph.")] = False,
@@ -169,7 +176,11 @@ def classify(
     the exit code is 1 at the end; with a single file, its error ends the run with exit code 2.
     """
     with reported_errors():
-        fmt = _output_format(format)
+        fmt = _output_format(format if format is not None or output is None else "jsonl")
+        if fmt is OutputFormat.html and summary:
+            raise InputError("--summary is part of every HTML report; leave it out with --format html")
+        if output is not None and not output.parent.is_dir():
+            raise InputError(f"cannot write {output}: directory {output.parent} does not exist")
         if not 0.0 <= min_confidence <= 1.0:
             raise InputError(f"--min-confidence must be between 0 and 1, got {min_confidence}")
         if batch_size < 1:
@@ -193,12 +204,44 @@ def classify(
         progress = tqdm(sources, desc="articles", unit="file", file=sys.stderr, disable=len(sources) < 2)
         rows = classify_sources(progress, predictor, lines=lines, min_confidence=min_confidence,
                                 keep_boilerplate=keep_boilerplate, batch_size=batch_size,
-                                on_error=skip if len(sources) > 1 else None)
-        _write_rows(rows, fmt, predictor.labels, summary)
-        sys.stdout.flush()
+                                on_error=skip if len(sources) > 1 else None, explain=explain)
+
+        def report(articles: list[list[dict]]) -> str:
+            from model.report import render_report
+
+            name = str(model_dir) if model_dir else "shipped default"
+            return render_report(articles, predictor.labels, predictor.card, name, _command_line(context))
+
+        if output is None:
+            _write_rows(rows, fmt, predictor.labels, summary, report=report)
+            sys.stdout.flush()
+        else:
+            from model.atomic import atomic_text_file
+
+            with atomic_text_file(output) as out:
+                _write_rows(rows, fmt, predictor.labels, summary, out=out, report=report)
+            typer.echo(f"wrote {output}", err=True)
         if failed:
             _error(f"{len(failed)} of {len(sources)} files failed")
             raise typer.Exit(1)
+
+
+def _command_line(context: typer.Context) -> str:
+    """The command as the user gave it (arguments and the options set on the command line), for reports."""
+    import shlex
+
+    words = ["conflict-paragraphs", context.info_name or "classify"]
+    for parameter in context.command.params:
+        value, source = context.params.get(parameter.name), context.get_parameter_source(parameter.name)
+        if source is None or source.name != "COMMANDLINE":
+            continue
+        if parameter.param_type_name == "argument":
+            words += [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+        elif getattr(parameter, "is_flag", False):
+            words.append(parameter.opts[0])
+        else:
+            words += [parameter.opts[0], str(value.value if isinstance(value, Enum) else value)]
+    return shlex.join(words)
 
 
 def _output_format(name: str | None) -> OutputFormat:
@@ -207,7 +250,53 @@ def _output_format(name: str | None) -> OutputFormat:
     try:
         return OutputFormat(name)
     except ValueError:
-        raise InputError(f"unknown --format {name!r}; choose table, json, jsonl or csv") from None
+        raise InputError(f"unknown --format {name!r}; choose table, json, jsonl, csv or html") from None
+
+
+@app.command("explain")
+def explain_cli(
+    text: Annotated[str, typer.Argument(help="A paragraph to explain, or a text file whose paragraphs to explain.")],
+    model_dir: Annotated[Optional[Path], typer.Option("--model", help="Model directory. Default: the shipped model.")] = None,
+    backend: Annotated[str, typer.Option(help="auto (ONNX when the model is exported, else torch), onnx or torch.")] = "auto",
+) -> None:
+    """Show a paragraph's label, every label's score, and the words that pushed it there (green) or away (red)."""
+    with reported_errors():
+        from model.articles import split_paragraphs
+        from model.classify import open_source
+        from model.predictor import load_predictor
+
+        if Path(text).is_file():
+            with open_source(text) as stream:
+                paragraphs = split_paragraphs(stream.read())
+        else:
+            paragraphs = [text.strip()]
+        if not any(paragraphs):
+            raise InputError("nothing to explain: the text is empty")
+        predictor = load_predictor(model_dir, backend=backend)
+        _print_explanations(paragraphs, predictor.predict(paragraphs), predictor.explain(paragraphs))
+
+
+def _print_explanations(paragraphs: list[str], predictions, explanations) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from model.report import NOISE_FLOOR, SHOWN_SHARE
+
+    console = Console()
+    for paragraph, prediction, why in zip(paragraphs, predictions, explanations):
+        scores = "  ".join(f"{label} {score:.3f}" for label, score in sorted(prediction.scores.items(), key=lambda kv: -kv[1]))
+        console.print(Text.assemble((prediction.label, "bold"), f" {prediction.score:.3f}   ", (scores, "dim")))
+        strongest = max((abs(s.weight) for s in why.spans), default=0.0) or 1.0
+        shown = Text(paragraph)
+        for span in why.spans:
+            share = abs(span.weight) / strongest
+            if share >= SHOWN_SHARE and abs(span.weight) >= NOISE_FLOOR:
+                colour = "green" if span.weight > 0 else "red"
+                shown.stylize(f"bold {colour}" if share >= 0.5 else colour, span.start, span.end)
+        console.print(shown)
+        toward = ", ".join(f"{s.text} ({s.weight:+.2f})" for s in why.top(5))
+        console.print(Text(f"toward {why.label} over {why.runner_up}: {toward or 'no single word'}", style="dim"))
+        console.print()
 
 
 # ---------------------------------------------------------------- train

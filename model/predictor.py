@@ -69,6 +69,14 @@ class Predictor:
         predictions = [self._prediction(row) for row in self.predict_proba(texts, batch_size)]
         return predictions[0] if single else predictions
 
+    def explain(self, texts, batch_size: int = DEFAULT_BATCH_SIZE):
+        """Why each paragraph got its label: an Explanation (str) or a list of them (list), see model.explain."""
+        from model.explain import explain
+
+        texts, single = _check_texts(texts)
+        explanations = explain(self, texts, batch_size)
+        return explanations[0] if single else explanations
+
     def predict_proba(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE, temperature: float | None = None):
         """A (len(texts), len(labels)) numpy array of probabilities.
 
