@@ -36,6 +36,7 @@ class OutputFormat(str, Enum):
     html = "html"
 
 
+SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".csv": "csv", ".json": "json", ".jsonl": "jsonl"}  # for --output without --format
 _state = {"debug": False}
 
 
@@ -159,7 +160,7 @@ def classify(
     context: typer.Context,
     paths: Annotated[list[str], typer.Argument(help="Article files (text or HTML), folders of them, or - for stdin.")],
     format: Annotated[Optional[str], typer.Option("--format", "-f", help="table, json, jsonl, csv or html (one self-contained report). Default: table on a terminal, jsonl otherwise.")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of standard output.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of standard output (format from its suffix unless --format is given).")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Add the words that pushed each paragraph to its label (occlusion on the model).")] = False,
     model_dir: Annotated[Optional[Path], typer.Option("--model", help="Model directory. Default: the shipped model.")] = None,
     min_confidence: Annotated[float, typer.Option(help="Below this probability the label is shown as 'uncertain'.")] = 0.0,
@@ -176,7 +177,7 @@ def classify(
     the exit code is 1 at the end; with a single file, its error ends the run with exit code 2.
     """
     with reported_errors():
-        fmt = _output_format(format if format is not None or output is None else "jsonl")
+        fmt = _output_format(format if format is not None or output is None else SUFFIX_FORMATS.get(output.suffix.lower(), "jsonl"))
         if fmt is OutputFormat.html and summary:
             raise InputError("--summary is part of every HTML report; leave it out with --format html")
         if output is not None and not output.parent.is_dir():

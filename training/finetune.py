@@ -124,7 +124,7 @@ def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: boo
     id2label, label2id = label_maps(splits.labels)
     local = is_local(base)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=local)
+        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=local, trust_remote_code=False)
         model = AutoModelForSequenceClassification.from_pretrained(
             base, num_labels=len(id2label), id2label=id2label, label2id=label2id,
             local_files_only=local, use_safetensors=True, trust_remote_code=False,
