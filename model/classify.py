@@ -74,7 +74,10 @@ def open_source(source: str) -> TextIO:
         raw = path.open("rb")
     except OSError as exc:
         raise InputError(f"{source}: cannot read ({exc.strerror})") from None
-    if b"\x00" in raw.peek(8192)[:8192]:
+    start = raw.peek(8192)[:8192]
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 byte-order mark (Windows "Unicode" text)
+        return io.TextIOWrapper(raw, encoding="utf-16", errors="replace")
+    if b"\x00" in start:
         raw.close()
         raise InputError(f"{source}: binary file, not text")
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace")

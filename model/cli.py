@@ -8,6 +8,7 @@ or input and 1 for a failure at run time; `--debug` shows the traceback instead.
 import csv
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +37,8 @@ class OutputFormat(str, Enum):
     html = "html"
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls, ESC among them
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".csv": "csv", ".json": "json", ".jsonl": "jsonl"}  # for --output without --format
 _state = {"debug": False}
 
@@ -125,34 +128,50 @@ def _write_rows(rows: Iterator[dict], fmt: OutputFormat, labels: list[str], summ
             writer.writerow(["source", "paragraph", "text", "label", "score"] + [f"score_{label}" for label in labels])
         for row in rows:
             if summary:
-                writer.writerow([row["source"], row["paragraphs"], row["dominant"]] + [row["labels"][label] for label in labels])
+                writer.writerow([_spreadsheet_safe(row["source"]), row["paragraphs"], row["dominant"]]
+                                + [row["labels"][label] for label in labels])
             else:
-                writer.writerow([row["source"], row["paragraph"], row["text"], row["label"], row["score"]]
-                                + [row["scores"][label] for label in labels])
+                writer.writerow([_spreadsheet_safe(row["source"]), row["paragraph"], _spreadsheet_safe(row["text"]),
+                                 row["label"], row["score"]] + [row["scores"][label] for label in labels])
             out.flush()
+
+
+def _shown(value, style: str = "") -> "Text":
+    """Text for the terminal: never read as Rich markup, and with control characters (escape
+    sequences, OSC 8 links) made visible instead of sent to the terminal."""
+    from rich.text import Text
+
+    return Text(CONTROL_CHARACTERS.sub("\ufffd", str(value)), style=style)
+
+
+def _spreadsheet_safe(cell: str) -> str:
+    """OWASP's advice against CSV injection: a cell that a spreadsheet would read as a formula gets a leading quote."""
+    return "'" + cell if cell[:1] in FORMULA_STARTS else cell
 
 
 def _print_tables(articles: Iterator[list[dict]], labels: list[str], summary: bool) -> None:
     """One rich table per article, printed as soon as the article is classified, then its summary."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from model.classify import summarise
 
     console = Console()
     for rows in articles:
-        table = Table(title=rows[0]["source"], expand=True)
+        table = Table(title=_shown(rows[0]["source"]), expand=True)
         table.add_column("#", justify="right", no_wrap=True)
         table.add_column("label", no_wrap=True)
         table.add_column("score", justify="right", no_wrap=True)
         table.add_column("paragraph", ratio=1, overflow="ellipsis", no_wrap=True)
         for row in rows:
-            table.add_row(str(row["paragraph"]), row["label"], f"{row['score']:.2f}", row["text"])
+            table.add_row(str(row["paragraph"]), _shown(row["label"]), f"{row['score']:.2f}", _shown(row["text"]))
         console.print(table)
         if summary:
             s = summarise(rows, labels)
             counts = ", ".join(f"{label} {n}" for label, n in s["labels"].items() if n)
-            console.print(f"[bold]{s['source']}[/bold]: {s['paragraphs']} paragraphs; {counts}; dominant: [bold]{s['dominant']}[/bold]\n")
+            console.print(Text.assemble(_shown(s["source"], "bold"), f": {s['paragraphs']} paragraphs; ",
+                                        _shown(counts), "; dominant: ", _shown(s["dominant"], "bold"), "\n"))
 
 
 @app.command()
@@ -487,6 +506,9 @@ def info(
 
 
 def main() -> None:
+    for stream in (sys.stdout, sys.stderr):  # a Windows code page cannot crash output: what it lacks is replaced
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     app()
 
 

@@ -8,6 +8,7 @@ windows, so its end is never silently cut off.
 """
 
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,14 @@ def _check_texts(texts) -> tuple[list[str], bool]:
         if not isinstance(text, str):
             raise TypeError(f"texts[{i}] must be a str, not {type(text).__name__}")
     return texts, False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(text: str) -> str:
+    """Lone surrogates (from broken UTF-16 or JSON) are not text: the tokenizer refuses them, so they become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 class Predictor:
@@ -90,6 +99,7 @@ class Predictor:
         result = np.zeros((len(texts), len(self.labels)), dtype=np.float64)
         if not texts:
             return result
+        texts = [_without_surrogates(t) for t in texts]
         encodings = self.tokenizer.encode_batch(texts)  # thread-safe, and releases the GIL
         windows, owners = [], []
         for i, encoding in enumerate(encodings):

@@ -297,3 +297,35 @@ def test_export_classify_and_train_show_no_third_party_warnings(tmp_path, tiny_f
     trained = run("train", "--data", str(tiny_file), "--output", str(tmp_path / "m"), "--max-steps", "2", "--batch-size", "8")
     assert not [line for line in trained.splitlines() if "warn" in line.lower() or "deprecat" in line.lower()], trained
     assert "pre-processing" in run("--debug", "export", "--model", str(copy))
+
+
+def test_nothing_from_the_article_injects_into_the_terminal_or_a_spreadsheet(tiny_model, tmp_path):
+    article = tmp_path / "[bold]x[link=evil]y.txt"
+    article.write_text("Troops [/bold] took [link=http://evil.example]the town[/link].\n\n"
+                       "=HYPERLINK(\"http://evil.example\",\"click\")\n\n"
+                       "Shelling \x1b]8;;http://evil.example\x1b\\\\hit\x1b[31m the port.\n", encoding="utf-8")
+    table = runner.invoke(app, ["classify", str(article), "--model", str(tiny_model), "-f", "table", "--lines", "--summary"])
+    assert table.exit_code == 0, table.output
+    assert "[/bold]" in table.stdout and "\x1b]8" not in table.stdout and "\x1b[31m" not in table.stdout
+    spreadsheet = runner.invoke(app, ["classify", str(article), "--model", str(tiny_model), "-f", "csv", "--lines"])
+    cells = [row[2] for row in csv.reader(io.StringIO(spreadsheet.stdout))][1:]
+    assert cells[1].startswith("'=HYPERLINK") and not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    exact = runner.invoke(app, ["classify", str(article), "--model", str(tiny_model), "-f", "jsonl", "--lines"])
+    assert json.loads(exact.stdout.splitlines()[1])["text"].startswith("=HYPERLINK")
+
+
+def test_a_windows_code_page_and_utf16_files_do_not_crash(tiny_model, tmp_path):
+    article = tmp_path / "utf16.txt"
+    article.write_text("Войска заняли город.\n\nThe toll rose to 40.\n", encoding="utf-16")
+    cli = str(Path(sys.executable).parent / "conflict-paragraphs")
+    result = subprocess.run([cli, "classify", str(article), "--model", str(tiny_model), "-f", "jsonl"], cwd=ROOT,
+                            capture_output=True, env={**__import__("os").environ, "PYTHONIOENCODING": "cp1252"})
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.decode("cp1252").splitlines()
+    assert len(rows) == 2 and "The toll rose to 40." in rows[1]
+
+
+def test_a_lone_surrogate_is_predicted_not_raised():
+    from model import predict
+
+    assert predict("Troops took the town\ud800 at dawn.").label in ("military_action", "other")
