@@ -74,7 +74,11 @@ def open_source(source: str) -> TextIO:
         raw = path.open("rb")
     except OSError as exc:
         raise InputError(f"{source}: cannot read ({exc.strerror})") from None
-    start = raw.peek(8192)[:8192]
+    try:
+        start = raw.peek(8192)[:8192]
+    except OSError as exc:
+        raw.close()
+        raise InputError(f"{source}: read error ({exc.strerror or exc})") from None
     if start.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 byte-order mark (Windows "Unicode" text)
         return io.TextIOWrapper(raw, encoding="utf-16", errors="replace")
     if b"\x00" in start:
@@ -121,7 +125,7 @@ def _classify_one(source, predictor, lines, min_confidence, keep_boilerplate, ba
     name = "<stdin>" if source == "-" else source
     count, replaced = 0, False
     with open_source(source) as stream:
-        paragraphs = source_paragraphs(stream, lines=lines, keep_boilerplate=keep_boilerplate, name=name)
+        paragraphs = _reported_read_errors(source_paragraphs(stream, lines=lines, keep_boilerplate=keep_boilerplate, name=name), name)
         while batch := list(itertools.islice(paragraphs, CHUNK_PARAGRAPHS)):
             replaced = replaced or any("\ufffd" in p for p in batch)
             explanations = predictor.explain(batch, batch_size=batch_size) if explain else [None] * len(batch)
@@ -145,6 +149,14 @@ def _classify_one(source, predictor, lines, min_confidence, keep_boilerplate, ba
         raise InputError(f"{source}: no paragraphs (the file is empty or only whitespace)")
 
 
+def _reported_read_errors(paragraphs: Iterator[str], name: str) -> Iterator[str]:
+    """A failure while reading (not only while opening) becomes an error that names the source."""
+    try:
+        yield from paragraphs
+    except OSError as exc:
+        raise InputError(f"{name}: read error ({exc.strerror or exc})") from None
+
+
 def summarise(rows: list[dict], labels: list[str]) -> dict:
     """One article's summary: paragraph count, count per label, and its dominant content label."""
     counts = Counter(row["label"] for row in rows)
@@ -156,6 +168,15 @@ def summarise(rows: list[dict], labels: list[str]) -> dict:
 
 
 def by_article(rows: Iterable[dict]) -> Iterator[list[dict]]:
-    """Group the row stream into one list per article, as each article ends."""
-    for _, group in itertools.groupby(rows, key=lambda row: row["source"]):
-        yield list(group)
+    """Group the row stream into one list per article, as each article ends.
+
+    An article starts at its paragraph 0, so the same file named twice stays two articles.
+    """
+    article: list[dict] = []
+    for row in rows:
+        if row["paragraph"] == 0 and article:
+            yield article
+            article = []
+        article.append(row)
+    if article:
+        yield article

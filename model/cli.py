@@ -208,7 +208,9 @@ def classify(
         from model.classify import classify_sources, expand_sources, open_source
 
         sources = expand_sources(paths, recursive)
-        if len(sources) == 1 and sources[0] != "-":
+        if sources.count("-") > 1:
+            raise InputError("standard input (-) can be named only once")
+        if len(sources) == 1 and sources[0] != "-" and not _is_stream(sources[0]):
             open_source(sources[0]).close()  # a lone bad file fails before the model loads
         from tqdm import tqdm
 
@@ -244,6 +246,16 @@ def classify(
         if failed:
             _error(f"{len(failed)} of {len(sources)} files failed")
             raise typer.Exit(1)
+
+
+def _is_stream(source: str) -> bool:
+    """A pipe, FIFO or device (/dev/stdin, <(...)): it can be read once only, so it is never pre-checked."""
+    import stat
+
+    try:
+        return not stat.S_ISREG(os.stat(source).st_mode)
+    except OSError:
+        return False
 
 
 def _command_line(context: typer.Context) -> str:

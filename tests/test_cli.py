@@ -329,3 +329,34 @@ def test_a_lone_surrogate_is_predicted_not_raised():
     from model import predict
 
     assert predict("Troops took the town\ud800 at dawn.").label in ("military_action", "other")
+
+
+def test_a_pipe_given_as_a_path_is_read_whole(tiny_model):
+    """/dev/stdin and <(...) can be read once only: no pre-check may eat their start."""
+    cli = str(Path(sys.executable).parent / "conflict-paragraphs")
+    article = ROOT / "data" / "samples" / "article.txt"
+    expected = len([p for p in article.read_text(encoding="utf-8").split("\n\n") if p.strip()])
+    for command in (f"cat {article} | {cli} classify /dev/stdin --model {tiny_model} -f jsonl",
+                    f"{cli} classify <(cat {article}) --model {tiny_model} -f jsonl"):
+        result = subprocess.run(["bash", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        assert len(rows) == expected and rows[0]["text"] == article.read_text(encoding="utf-8").split("\n\n")[0].strip()
+
+
+def test_the_same_file_twice_is_two_articles_and_stdin_twice_is_refused(tiny_model, article):
+    twice = runner.invoke(app, ["classify", str(article), str(article), "--model", str(tiny_model), "-f", "jsonl", "--summary"])
+    assert twice.exit_code == 0 and len(twice.stdout.splitlines()) == 2
+    dashes = runner.invoke(app, ["classify", "-", "-", "--model", str(tiny_model)], input="Text.")
+    assert dashes.exit_code == 2 and dashes.stderr.strip() == "error: standard input (-) can be named only once"
+
+
+def test_a_read_error_in_a_folder_names_the_file_and_the_rest_is_classified(tiny_model, tmp_path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Troops took the town.\n", encoding="utf-8")
+    (folder / "mem.txt").symlink_to("/proc/self/mem")
+    result = runner.invoke(app, ["classify", str(folder), "--model", str(tiny_model), "-f", "jsonl"])
+    assert result.exit_code == 1
+    assert f"{folder / 'mem.txt'}" in result.stderr and "1 of 2 files failed" in result.stderr
+    assert json.loads(result.stdout.splitlines()[0])["text"] == "Troops took the town."
