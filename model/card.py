@@ -5,6 +5,7 @@
 """
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,18 @@ class ModelCard:
     temperature: float = 1.0  # divides the logits before softmax (fitted on validation)
     created: str = ""
     notes: str = ""
+
+    def problem(self) -> str:
+        """What makes this card unusable ("" when nothing): scores would be NaN or labels ambiguous."""
+        if not isinstance(self.temperature, (int, float)) or not math.isfinite(self.temperature) or self.temperature <= 0:
+            return f"temperature must be a positive number, got {self.temperature!r}"
+        if not isinstance(self.labels, list) or not all(isinstance(label, str) for label in self.labels):
+            return "labels must be a list of names"
+        if len(set(self.labels)) != len(self.labels):
+            return f"duplicate labels in {self.labels}"
+        if not isinstance(self.max_length, int) or not 8 <= self.max_length <= 512:
+            return f"max_length must be 8 to 512 tokens, got {self.max_length!r}"
+        return ""
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
@@ -61,6 +74,10 @@ def read_card(directory: Path) -> ModelCard:
         raise InputError(f"{directory}: no {CARD_FILE}; not a model directory written by conflict-paragraphs")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return ModelCard(**data)
+        card = ModelCard(**data)
     except (ValueError, TypeError) as exc:
         raise InputError(f"{path}: unreadable model card ({exc})") from None
+    problem = card.problem()
+    if problem:
+        raise InputError(f"{directory}: unusable model card ({problem})")
+    return card

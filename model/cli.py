@@ -362,7 +362,7 @@ def train_cli(
             max_length=max_length, seed=seed, class_weights=class_weights, lora_rank=lora_rank, max_steps=max_steps,
             freeze_embeddings=freeze_embeddings,
         )
-        check_output(output, overwrite)
+        check_output(output, overwrite, data)
         splits = load_splits(data, config.validation_fraction, config.seed)
         quiet = not is_main_process()
         if not quiet:
@@ -422,6 +422,8 @@ def evaluate(
         for target in (report, plot):
             if target is not None and not target.parent.is_dir():
                 raise InputError(f"cannot write {target}: directory {target.parent} does not exist")
+            if target is not None and not os.access(target.parent, os.W_OK):
+                raise InputError(f"cannot write {target}: {target.parent} is not writable")
         result = run_evaluation(model_dir, data)
         _print_evaluation(result)
         if report is not None:

@@ -88,6 +88,8 @@ def check_model_dir(path: Path) -> dict:
     id2label = config.get("id2label") or {}
     if not id2label or all(str(v).startswith("LABEL_") for v in id2label.values()):
         raise InputError(f"{path}: config.json has no label map (id2label); not a trained classifier")
+    if not all(str(k).isdigit() for k in id2label) or len(set(id2label.values())) != len(id2label):
+        raise InputError(f"{path}: config.json's label map (id2label) must give each output index a distinct label")
     if (path / "adapter_config.json").is_file() and (path / "adapter_model.bin").is_file():
         raise InputError(f"{path}: adapter_model.bin is pickle, which can run code; refusing it. Save the adapter as safetensors")
     weights = ("model.safetensors", "model.safetensors.index.json", "adapter_model.safetensors", TUNED_FILE)
@@ -104,11 +106,14 @@ def check_model_dir(path: Path) -> dict:
 
 def load_card(path: Path, config: dict) -> ModelCard:
     """The directory's card, or one made from its config for models trained elsewhere."""
-    if (Path(path) / CARD_FILE).is_file():
-        return read_card(path)
     id2label = config["id2label"]
     labels = [id2label[k] for k in sorted(id2label, key=int)]
-    return ModelCard(labels=labels, base_model=config.get("_name_or_path", "unknown"), format="full")
+    if not (Path(path) / CARD_FILE).is_file():
+        return ModelCard(labels=labels, base_model=config.get("_name_or_path", "unknown"), format="full")
+    card = read_card(path)
+    if card.labels != labels:
+        raise InputError(f"{path}: the card's labels {card.labels} do not match the model's outputs {labels}")
+    return card
 
 
 def _check_loaded(path, info: dict, allowed_missing: tuple[str, ...] = ()) -> None:

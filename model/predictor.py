@@ -66,7 +66,8 @@ class Predictor:
         self.temperature = card.temperature or 1.0
         self.max_length = min(card.max_length, 512)
         self.tokenizer = tokenizer
-        tokenizer.enable_truncation(max_length=self.max_length, stride=WINDOW_STRIDE)
+        # consecutive windows share WINDOW_STRIDE tokens, or a quarter of a short window
+        tokenizer.enable_truncation(max_length=self.max_length, stride=min(WINDOW_STRIDE, self.max_length // 4))
         tokenizer.no_padding()
         self._background = labels.index(BACKGROUND_LABEL) if BACKGROUND_LABEL in labels else None
 

@@ -197,7 +197,7 @@ def test_interrupted_or_killed_training_leaves_the_previous_model(tmp_path, tiny
 
     output = tmp_path / "model"
     output.mkdir()
-    (output / "keep.txt").write_text("previous model")
+    (output / "model_card.json").write_text("previous model")
     command = [sys.executable, "-m", "model.cli", "train", "--data", str(tiny_file), "--output", str(output),
                "--overwrite", "--epochs", "50", "--batch-size", "2"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -207,7 +207,7 @@ def test_interrupted_or_killed_training_leaves_the_previous_model(tmp_path, tiny
     assert process.poll() is None, process.communicate()[1][-2000:]
     process.send_signal(getattr(signal, signal_name))
     _, stderr = process.communicate(timeout=60)
-    assert [p.name for p in output.iterdir()] == ["keep.txt"]
+    assert [p.name for p in output.iterdir()] == ["model_card.json"]
     if signal_name == "SIGINT":
         assert process.returncode == 130 and "error: interrupted" in stderr and "Traceback" not in stderr
         assert not list(tmp_path.glob(".model.partial-*")), "an interrupted run cleans up after itself"

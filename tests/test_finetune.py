@@ -54,10 +54,10 @@ print(load_predictor({str(tmp_path / 'm')!r}).predict('Rebels shelled the port.'
 def test_existing_output_needs_overwrite(tmp_path, tiny_file):
     output = tmp_path / "model"
     output.mkdir()
-    (output / "keep.txt").write_text("previous model")
+    (output / "model_card.json").write_text("previous model")
     with pytest.raises(InputError, match="already exists; pass --overwrite"):
         train(TrainConfig(**FAST), tiny_file, output)
-    assert (output / "keep.txt").read_text() == "previous model"
+    assert (output / "model_card.json").read_text() == "previous model"
 
 
 def _leftovers(directory: Path) -> list[str]:
@@ -69,7 +69,7 @@ def test_a_writer_failing_half_way_leaves_the_previous_model_intact(tmp_path, ti
 
     output = tmp_path / "model"
     output.mkdir()
-    (output / "keep.txt").write_text("previous model")
+    (output / "model_card.json").write_text("previous model")
 
     def full_disk(model, tokenizer, card, config, directory):
         directory.mkdir(parents=True)
@@ -79,7 +79,7 @@ def test_a_writer_failing_half_way_leaves_the_previous_model_intact(tmp_path, ti
     monkeypatch.setattr(finetune, "_save", full_disk)
     with pytest.raises(RunError, match="No space left on device.*left unchanged"):
         train(TrainConfig(**FAST), tiny_file, output, overwrite=True, progress=False)
-    assert [p.name for p in output.iterdir()] == ["keep.txt"]
+    assert [p.name for p in output.iterdir()] == ["model_card.json"]
     assert _leftovers(tmp_path) == []
 
 
@@ -88,7 +88,7 @@ def test_an_interrupted_run_leaves_the_previous_model_intact(tmp_path, tiny_file
 
     output = tmp_path / "model"
     output.mkdir()
-    (output / "keep.txt").write_text("previous model")
+    (output / "model_card.json").write_text("previous model")
 
     def interrupted(self, *args, **kwargs):
         raise KeyboardInterrupt
@@ -96,7 +96,7 @@ def test_an_interrupted_run_leaves_the_previous_model_intact(tmp_path, tiny_file
     monkeypatch.setattr(transformers.Trainer, "train", interrupted)
     with pytest.raises(KeyboardInterrupt):
         train(TrainConfig(**FAST), tiny_file, output, overwrite=True, progress=False)
-    assert (output / "keep.txt").read_text() == "previous model"
+    assert (output / "model_card.json").read_text() == "previous model"
     assert _leftovers(tmp_path) == []
 
 
@@ -121,3 +121,18 @@ def test_torchrun_with_two_cpu_processes_trains_and_saves_once(tmp_path, tiny_fi
     assert card.training["world_size"] == 2
     assert result.stdout.count("validation: macro_f1") == 1, "only rank 0 reports"
     assert _leftovers(tmp_path) == []
+
+
+def test_output_that_is_or_holds_the_data_is_refused_even_with_overwrite(tmp_path, tiny_file):
+    from model.errors import InputError
+    from training.finetune import check_output
+
+    with pytest.raises(InputError, match="is or contains the training data"):
+        check_output(tiny_file.parent, overwrite=True, data=tiny_file)
+    with pytest.raises(InputError, match="is or contains the training data"):
+        check_output(tmp_path, overwrite=True, data=tmp_path)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "todo.txt").write_text("mine")
+    with pytest.raises(InputError, match="replaces only models"):
+        check_output(notes, overwrite=True)

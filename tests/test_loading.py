@@ -99,3 +99,34 @@ def test_a_base_model_path_with_a_typo_is_reported_at_once(name):
 
 def test_hub_names_are_left_to_the_hub():
     assert resolve_base_model("sentence-transformers/all-MiniLM-L6-v2") == "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"temperature": float("nan")}, "temperature must be a positive number"),
+    ({"temperature": 0}, "temperature must be a positive number"),
+    ({"temperature": -1.5}, "temperature must be a positive number"),
+    ({"labels": ["a", "a", "b", "c", "d"]}, "duplicate labels"),
+    ({"labels": ["zeta", "alpha"]}, "do not match the model's outputs"),
+])
+def test_a_card_that_cannot_give_sound_scores_is_refused(tiny_model, tmp_path, change, message):
+    from typer.testing import CliRunner
+
+    from model.cli import app
+
+    directory = copy_model(tiny_model, tmp_path)
+    card = json.loads((directory / "model_card.json").read_text())
+    card.update(change)
+    (directory / "model_card.json").write_text(json.dumps(card))
+    result = CliRunner().invoke(app, ["classify", "-", "--model", str(directory)], input="Troops took the town.")
+    assert result.exit_code == 2 and message in result.stderr and str(directory) in result.stderr
+
+
+def test_a_short_window_still_classifies_long_paragraphs(tiny_model, tmp_path):
+    from model import load_predictor
+
+    directory = copy_model(tiny_model, tmp_path)
+    card = json.loads((directory / "model_card.json").read_text())
+    card["max_length"] = 32
+    (directory / "model_card.json").write_text(json.dumps(card))
+    predictor = load_predictor(directory)
+    assert predictor.predict("Troops took the town after a long night of shelling. " * 20).label in predictor.labels

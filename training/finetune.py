@@ -32,12 +32,32 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
 
-def check_output(output: Path, overwrite: bool) -> None:
-    """Refuse to replace an existing output unless asked; done before any training starts."""
+MODEL_MARKERS = ("model_card.json", "config.json", "baseline.json")  # what makes a directory one of our outputs
+
+
+def check_output(output: Path, overwrite: bool, data: Path | None = None) -> None:
+    """Refuse, before any training starts, an output that would lose work or cannot be written.
+
+    An existing output is replaced only with `overwrite`, and only when it is a model (or
+    baseline report) directory; never when it is, or holds, the training data.
+    """
+    output = Path(output)
+    if data is not None:
+        target, source = output.resolve(), Path(data).resolve()
+        if target == source or target in source.parents:
+            raise InputError(f"output {output} is or contains the training data {data}; choose another directory")
     if output.exists() and not output.is_dir():
         raise InputError(f"output {output} exists and is a file, not a model directory")
-    if output.exists() and any(output.iterdir()) and not overwrite:
-        raise InputError(f"output directory {output} already exists; pass --overwrite to replace it")
+    if output.exists() and any(output.iterdir()):
+        if not overwrite:
+            raise InputError(f"output directory {output} already exists; pass --overwrite to replace it")
+        if not any((output / marker).is_file() for marker in MODEL_MARKERS):
+            raise InputError(f"output directory {output} is not a model directory; --overwrite replaces only models")
+    parent = output.parent if not output.exists() else output
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"cannot write {output}: {parent} is not writable")
 
 
 def staging_dir(output: Path) -> Path:
@@ -99,7 +119,7 @@ def _metrics(eval_prediction) -> dict:
 def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: bool = False, progress: bool = True) -> TrainResult:
     """Fine-tune `config.base_model` on `data` and save a classifier directory at `output`."""
     output = Path(output)
-    check_output(output, overwrite)
+    check_output(output, overwrite, None if isinstance(data, Splits) else data)
     splits = data if isinstance(data, Splits) else load_splits(Path(data), config.validation_fraction, config.seed)
     base = resolve_base_model(config.base_model)
 
