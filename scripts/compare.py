@@ -117,8 +117,8 @@ def main() -> None:
         f"Corpus sha256 `{splits.sha256[:16]}`; test split {len(splits.test)} paragraphs (held-out articles); "
         f"challenge set {len(sets['challenge'])} paragraphs (other voices) and wire set {len(sets['wire'])} paragraphs "
         "(wire copy, written by writers who never read the corpus), neither ever trained, tuned or chosen on. "
-        f"Made by `python scripts/compare.py --seeds {args.seeds}`"
-        + "".join(f" --model {d}" for d in args.model) + ".\n\n" + table + "\n\n"
+        f"Made by `python scripts/compare.py --seeds {args.seeds}"
+        + "".join(f" --model {d}" for d in args.model) + "`.\n\n" + table + "\n\n"
         + render_calibration(calibration, shipped.temperature) + "\n## Invariance under sourcing (shipped model, int8)\n\n"
         + render_invariance(invariance, len(load_statements(ROOT / "data" / "invariance.jsonl")), "shipped (int8)")
         + "\n" + analysis + (notes.read_text(encoding="utf-8") if notes.exists() else ""), encoding="utf-8")
