@@ -72,7 +72,7 @@ def test_min_confidence_marks_low_scores_uncertain(tiny_model, article):
     [
         (["classify", "missing.txt"], "missing.txt: file not found"),
         (["classify", "-", "--min-confidence", "1.5"], "--min-confidence must be between 0 and 1, got 1.5"),
-        (["classify", "-", "--format", "xml"], "unknown --format 'xml'; choose table, json, jsonl or csv"),
+        (["classify", "-", "--format", "xml"], "unknown --format 'xml'; choose table, json, jsonl, csv or html"),
         (["classify", "-", "--model", "no/such/dir"], "model directory not found: no/such/dir"),
         (["classify", "-", "--backend", "gpu"], "unknown backend 'gpu'; choose auto, onnx or torch"),
     ],
