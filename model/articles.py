@@ -29,29 +29,38 @@ def split_paragraphs(text: str, lines: bool = False) -> list[str]:
 
 
 PEEK_CHARS = 1 << 20  # the layout (blank-line or line-per-paragraph) is decided from the first MiB
+MAX_PARAGRAPH_CHARS = 1 << 20  # a longer paragraph (a file with no line breaks) is read as 1 MiB pieces
 
 
 def iter_paragraphs(stream: TextIO, lines: bool = False, head: str = "") -> Iterator[str]:
-    """Yield the paragraphs of a text stream as `split_paragraphs` would, without reading it all.
+    """Yield the paragraphs of a text stream as `split_paragraphs` would, in bounded memory.
 
     Whether blank lines separate paragraphs is decided from the first MiB, so a file of
     any size is read with constant memory; below that size the result equals split_paragraphs.
+    Lines are read in pieces of at most MAX_PARAGRAPH_CHARS, and a paragraph that grows past it
+    is cut there (the first piece may reach twice that), so not even a file without a single line
+    break can make memory grow.
     `head` is text already read from the stream (to sniff its type), taken as its start.
     """
     head += stream.read(PEEK_CHARS - len(head))
     if len(head) < PEEK_CHARS:
         yield from split_paragraphs(head, lines=lines)
         return
-    head += stream.readline()  # end the head on a line boundary
+    head += stream.readline(MAX_PARAGRAPH_CHARS)  # end the head on a line boundary when there is one
     by_line = lines or not _BLANK_LINE.search(head.replace("\r\n", "\n").replace("\r", "\n").strip())
     block: list[str] = []
-    for line in itertools.chain(io.StringIO(head), stream):
+    size = 0
+    for line in itertools.chain(io.StringIO(head), iter(lambda: stream.readline(MAX_PARAGRAPH_CHARS), "")):
         if by_line:
             yield from split_paragraphs(line, lines=True)
         elif line.strip():
             block.append(line)
+            size += len(line)
+            if size >= MAX_PARAGRAPH_CHARS:
+                yield " ".join("".join(block).split())
+                block, size = [], 0
         elif block:
             yield " ".join("".join(block).split())
-            block = []
+            block, size = [], 0
     if block:
         yield " ".join("".join(block).split())

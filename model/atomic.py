@@ -1,6 +1,7 @@
-"""Writing an output file so that an interrupted run never leaves half of it looking complete."""
+"""Writing outputs so that an interrupted run never leaves half of one looking complete, nor its scratch behind."""
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,3 +28,28 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def remove_stale(directory: Path, prefix: str) -> None:
+    """Remove the `prefix...-PID` scratch entries in `directory` whose process no longer runs.
+
+    A run killed with SIGKILL (or by a power cut) cannot clean up; the next run does it for it.
+    """
+    for stale in Path(directory).glob(f"{prefix}*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True

@@ -63,7 +63,7 @@ def open_source(source: str) -> TextIO:
     byte in a scraped page does not lose the rest of it.
     """
     if source == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace")
+        return _text_stream(sys.stdin.buffer, "<stdin>")
     path = Path(source)
     if not path.exists():
         kind = "broken symbolic link" if path.is_symlink() else "file not found"
@@ -74,6 +74,13 @@ def open_source(source: str) -> TextIO:
         raw = path.open("rb")
     except OSError as exc:
         raise InputError(f"{source}: cannot read ({exc.strerror})") from None
+    return _text_stream(raw, source)
+
+
+def _text_stream(raw, source: str) -> TextIO:
+    """Decode a byte stream as text (UTF-8, or UTF-16 with a byte-order mark); refuse binary data."""
+    if not hasattr(raw, "peek"):
+        raw = io.BufferedReader(raw)
     try:
         start = raw.peek(8192)[:8192]
     except OSError as exc:

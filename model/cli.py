@@ -43,6 +43,14 @@ SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".csv": "csv", ".json": "json
 _state = {"debug": False}
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a `kill`, a scheduler's time limit) unwinds like Ctrl-C, so staging files are removed."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
 def _error(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
 
@@ -58,6 +66,9 @@ def reported_errors() -> Iterator[None]:
         # The reader went away (`| head -1`): stop quietly, and keep Python from complaining at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(0) from None
+    except Terminated:
+        _error("terminated")
+        raise typer.Exit(143) from None
     except KeyboardInterrupt:
         _error("interrupted")
         raise typer.Exit(130) from None
@@ -520,10 +531,25 @@ def info(
 
 
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     for stream in (sys.stdout, sys.stderr):  # a Windows code page cannot crash output: what it lacks is replaced
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
-    app()
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=sys.argv[1:], prog_name="conflict-paragraphs", standalone_mode=False)
+    except typer.Abort:
+        _error("interrupted")
+        sys.exit(130)
+    except typer.TyperException as exc:  # bad usage: one line, as every other error, not Typer's usage box
+        if type(exc).__name__ == "NoArgsIsHelpError" or not hasattr(exc, "format_message"):
+            exc.show()
+        else:
+            _error(" ".join(exc.format_message().split()))
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 if __name__ == "__main__":

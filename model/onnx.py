@@ -15,10 +15,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from model.atomic import remove_stale
 from model.errors import InputError, RunError
 from model.loading import load_model, onnx_path
 
 OPSET = 17
+EXPORT_PREFIX = ".export-"  # scratch directories in the model directory: .export-<random>-<PID>
 
 
 class OnnxBackend:
@@ -60,7 +62,8 @@ def export(directory: Path, quantize: bool = True) -> Path:
     graph = export_graph(model)
     example = tuple(torch.ones((2, 8), dtype=torch.int64) for _ in range(3))
     names = ["input_ids", "attention_mask", "token_type_ids"]
-    with tempfile.TemporaryDirectory(dir=directory) as scratch:
+    remove_stale(directory, EXPORT_PREFIX)  # left by an export that was killed
+    with tempfile.TemporaryDirectory(dir=directory, prefix=EXPORT_PREFIX, suffix=f"-{os.getpid()}") as scratch:
         fp32 = Path(scratch) / "model.onnx"
         try:
             torch.onnx.export(

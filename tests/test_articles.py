@@ -64,3 +64,17 @@ def test_a_50_mb_file_is_read_as_a_stream(tmp_path):
         first = [next(paragraphs) for _ in range(3)]
         assert first == [paragraph] * 3
         assert stream.tell() < 5_000_000, "only the head of the file has been read"
+
+
+def test_a_stream_without_line_breaks_is_read_in_bounded_pieces():
+    import io
+
+    from model.articles import MAX_PARAGRAPH_CHARS, iter_paragraphs
+
+    text = ("word " * (3 * MAX_PARAGRAPH_CHARS // 5)).strip()  # 3 MiB, no newline at all
+    pieces = list(iter_paragraphs(io.StringIO(text)))
+    assert len(pieces) >= 2 and all(len(p) <= 2 * MAX_PARAGRAPH_CHARS for p in pieces)  # the first piece ends the sniffed head
+    assert " ".join(pieces).count("word") >= len(text.split()) - 3  # at most a word cut at each piece's edge
+    blocks = "\n".join(["long line " * 1000] * 400) + "\n\nshort one\n"  # 4 MiB in one blank-line block
+    cut = list(iter_paragraphs(io.StringIO(blocks)))
+    assert cut[-1] == "short one" and all(len(p) <= 2 * MAX_PARAGRAPH_CHARS for p in cut)

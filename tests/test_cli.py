@@ -190,15 +190,20 @@ def test_debug_shows_the_traceback():
     assert result.exit_code != 0 and result.exception is not None
 
 
-@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM", "SIGKILL"])
 def test_interrupted_or_killed_training_leaves_the_previous_model(tmp_path, tiny_file, signal_name):
     import signal
     import time
 
+    from tests.conftest import tiny_rows, write_jsonl
+
     output = tmp_path / "model"
     output.mkdir()
     (output / "model_card.json").write_text("previous model")
-    command = [sys.executable, "-m", "model.cli", "train", "--data", str(tiny_file), "--output", str(output),
+    # epochs long enough (and early stopping far enough) that the signal lands mid-training
+    rows = [{"text": f"{r['text']} (dispatch {n})", "label": r["label"]} for n in range(8) for r in tiny_rows()]
+    data = write_jsonl(tmp_path / "many.jsonl", rows)
+    command = [sys.executable, "-m", "model.cli", "train", "--data", str(data), "--output", str(output),
                "--overwrite", "--epochs", "50", "--batch-size", "2"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
@@ -208,11 +213,33 @@ def test_interrupted_or_killed_training_leaves_the_previous_model(tmp_path, tiny
     process.send_signal(getattr(signal, signal_name))
     _, stderr = process.communicate(timeout=60)
     assert [p.name for p in output.iterdir()] == ["model_card.json"]
-    if signal_name == "SIGINT":
-        assert process.returncode == 130 and "error: interrupted" in stderr and "Traceback" not in stderr
-        assert not list(tmp_path.glob(".model.partial-*")), "an interrupted run cleans up after itself"
-    else:
+    if signal_name == "SIGKILL":
         assert process.returncode == -signal.SIGKILL
+        assert list(tmp_path.glob(".model.partial-*")), "a killed run cannot clean up"
+        from training.finetune import staging_dir
+
+        staging_dir(output)  # what the next run does first
+    else:
+        code, message = (130, "error: interrupted") if signal_name == "SIGINT" else (143, "error: terminated")
+        assert process.returncode == code and message in stderr and "Traceback" not in stderr
+    assert not list(tmp_path.glob(".model.partial-*")), "nothing is left behind"
+
+
+def test_a_killed_export_leaves_scratch_that_the_next_export_removes(tmp_path):
+    import shutil
+
+    from model.loading import DEFAULT_MODEL_DIR
+    from model.onnx import EXPORT_PREFIX, export
+
+    copy = tmp_path / "shipped"
+    shutil.copytree(DEFAULT_MODEL_DIR, copy, ignore=shutil.ignore_patterns("*.onnx"))
+    stale = copy / f"{EXPORT_PREFIX}abc123-999999999"
+    stale.mkdir()
+    (stale / "model.onnx").write_bytes(b"half an export")
+    live = copy / f"{EXPORT_PREFIX}def456-{__import__('os').getpid()}"
+    live.mkdir()
+    export(copy)
+    assert not stale.exists() and live.exists(), "only scratch of processes that are gone is removed"
 
 
 def test_html_saved_as_txt_is_still_read_as_a_page(tiny_model, tmp_path):
@@ -360,3 +387,15 @@ def test_a_read_error_in_a_folder_names_the_file_and_the_rest_is_classified(tiny
     assert result.exit_code == 1
     assert f"{folder / 'mem.txt'}" in result.stderr and "1 of 2 files failed" in result.stderr
     assert json.loads(result.stdout.splitlines()[0])["text"] == "Troops took the town."
+
+
+def test_a_bad_option_value_is_one_line_not_a_usage_box():
+    cli = str(Path(sys.executable).parent / "conflict-paragraphs")
+    result = subprocess.run([cli, "classify", "-", "--batch-size", "abc"], cwd=ROOT, capture_output=True, text=True, input="x")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: Invalid value for '--batch-size'") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_binary_stdin_is_refused_like_a_binary_file(tiny_model):
+    result = runner.invoke(app, ["classify", "-", "--model", str(tiny_model)], input=b"\x00" * 4096)
+    assert result.exit_code == 2 and result.stderr.strip() == "error: <stdin>: binary file, not text"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.card import ModelCard
+from model.atomic import remove_stale
 from model.errors import InputError, RunError
 from model.loading import base_weights_sha256, is_local, resolve_base_model
 from training.config import TrainConfig
@@ -61,7 +62,11 @@ def check_output(output: Path, overwrite: bool, data: Path | None = None) -> Non
 
 
 def staging_dir(output: Path) -> Path:
-    """A directory beside the output, shared by every process of one (possibly distributed) run."""
+    """A directory beside the output, shared by every process of one (possibly distributed) run.
+
+    Staging left by runs whose process is gone (killed with SIGKILL, or a power cut) is removed first.
+    """
+    remove_stale(output.parent, f".{output.name}.partial-")
     run = os.environ.get("TORCHELASTIC_RUN_ID", "")
     run = f"{run}-{os.getppid()}" if run else str(os.getpid())
     return output.parent / f".{output.name}.partial-{run}"
