@@ -205,7 +205,9 @@ def test_interrupted_or_killed_training_leaves_the_previous_model(tmp_path, tiny
     data = write_jsonl(tmp_path / "many.jsonl", rows)
     command = [sys.executable, "-m", "model.cli", "train", "--data", str(data), "--output", str(output),
                "--overwrite", "--epochs", "50", "--batch-size", "2"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a shell's background job inherits SIGINT ignored; the user at a terminal does not
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while not list(tmp_path.glob(".model.partial-*/checkpoints")) and time.time() < deadline:
         time.sleep(0.2)
