@@ -16,6 +16,7 @@ from typing import TextIO
 
 from model.articles import iter_paragraphs, split_paragraphs
 from model.errors import ConflictParagraphsError, InputError
+from model.fetch import fetch, is_url
 from model.pages import html_paragraphs, looks_like_html
 from model.predictor import BACKGROUND_LABEL, Prediction, Predictor, predict
 
@@ -57,13 +58,15 @@ def expand_sources(paths: Iterable[str], recursive: bool = False) -> list[str]:
 
 
 def open_source(source: str) -> TextIO:
-    """Open an article file (or stdin for "-") as a UTF-8 text stream, refusing what is not text.
+    """Open an article file (stdin for "-", a web page for an http(s) URL) as text, refusing what is not text.
 
     Bytes that are not UTF-8 are replaced by U+FFFD (and `classify_sources` warns), so one bad
     byte in a scraped page does not lose the rest of it.
     """
     if source == "-":
         return _text_stream(sys.stdin.buffer, "<stdin>")
+    if is_url(source):
+        return io.StringIO(fetch(source))
     path = Path(source)
     if not path.exists():
         kind = "broken symbolic link" if path.is_symlink() else "file not found"

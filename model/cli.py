@@ -188,7 +188,8 @@ def _print_tables(articles: Iterator[list[dict]], labels: list[str], summary: bo
 @app.command()
 def classify(
     context: typer.Context,
-    paths: Annotated[list[str], typer.Argument(help="Article files (text or HTML), folders of them, or - for stdin.")],
+    paths: Annotated[Optional[list[str]], typer.Argument(help="Article files (text or HTML), folders of them, http(s) URLs, or - for stdin.")] = None,
+    urls: Annotated[Optional[Path], typer.Option("--urls", help="A file of URLs to classify, one per line (# starts a comment).")] = None,
     format: Annotated[Optional[str], typer.Option("--format", "-f", help="table, json, jsonl, csv or html (one self-contained report). Default: table on a terminal, jsonl otherwise.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of standard output (format from its suffix unless --format is given).")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Add the words that pushed each paragraph to its label (occlusion on the model).")] = False,
@@ -217,11 +218,14 @@ def classify(
         if batch_size < 1:
             raise InputError(f"--batch-size must be at least 1, got {batch_size}")
         from model.classify import classify_sources, expand_sources, open_source
+        from model.fetch import is_url
 
-        sources = expand_sources(paths, recursive)
+        sources = expand_sources(paths or [], recursive) + (_read_urls(urls) if urls is not None else [])
+        if not sources:
+            raise InputError("nothing to classify: give article files, folders, URLs, - for stdin, or --urls FILE")
         if sources.count("-") > 1:
             raise InputError("standard input (-) can be named only once")
-        if len(sources) == 1 and sources[0] != "-" and not _is_stream(sources[0]):
+        if len(sources) == 1 and sources[0] != "-" and not _is_stream(sources[0]) and not is_url(sources[0]):
             open_source(sources[0]).close()  # a lone bad file fails before the model loads
         from tqdm import tqdm
 
@@ -257,6 +261,23 @@ def classify(
         if failed:
             _error(f"{len(failed)} of {len(sources)} files failed")
             raise typer.Exit(1)
+
+
+def _read_urls(path: Path) -> list[str]:
+    """The URLs listed in a file, one per line; anything else is refused before any fetching."""
+    from model.fetch import is_url
+
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--urls {path}: cannot read ({exc})") from None
+    found = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    bad = [(number, url) for number, url in enumerate(found, 1) if not is_url(url)]
+    if bad:
+        raise InputError(f"--urls {path}: not an http(s) URL: {bad[0][1]!r}")
+    if not found:
+        raise InputError(f"--urls {path}: no URLs in the file")
+    return found
 
 
 def _is_stream(source: str) -> bool:
