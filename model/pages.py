@@ -20,6 +20,26 @@ _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "blo
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "head")
 
 
+def _parse(html: str, source: str):
+    """The page as an lxml tree, with libxml2's limits lifted to fit real pages.
+
+    Without `huge_tree`, libxml2 stops at 256 levels of nesting (a page of unclosed tags reaches
+    that) and at text nodes of 10 MB, and what lies past them is silently lost.
+    """
+    import lxml.etree
+    import lxml.html
+
+    parser = lxml.html.HTMLParser(huge_tree=True, collect_ids=False, default_doctype=False, remove_comments=True,
+                                  remove_pis=True)
+    try:
+        try:
+            return lxml.html.fromstring(html, parser=parser)
+        except ValueError:  # a str that declares its encoding: parse its bytes
+            return lxml.html.fromstring(html.encode("utf-8"), parser=parser)
+    except (ValueError, lxml.etree.ParserError) as exc:
+        raise InputError(f"{source}: cannot parse HTML ({exc})") from None
+
+
 def looks_like_html(head: str) -> bool:
     """True when text starts like an HTML document or fragment, whatever the file is called."""
     return bool(_HTML_START.match(head[:4096].lstrip("\ufeff")))
@@ -31,19 +51,14 @@ def html_paragraphs(html: str, keep_boilerplate: bool = False, source: str = "pa
         return _all_blocks(html, source)
     import trafilatura
 
-    text = trafilatura.extract(html, include_comments=False, include_tables=False, include_images=False,
-                               deduplicate=False)
+    text = trafilatura.extract(_parse(html, source), include_comments=False, include_tables=False,
+                               include_images=False, deduplicate=False)
     return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
 
 
 def _all_blocks(html: str, source: str) -> list[str]:
     """Every visible text block in document order: each block's own text, not its children's."""
-    import lxml.html
-
-    try:
-        root = lxml.html.fromstring(html)
-    except (ValueError, lxml.etree.ParserError) as exc:
-        raise InputError(f"{source}: cannot parse HTML ({exc})") from None
+    root = _parse(html, source)
     for element in root.xpath("|".join(f"//{tag}" for tag in _INVISIBLE_TAGS)):
         element.drop_tree()
     blocks, current = [], []

@@ -64,3 +64,16 @@ def test_labels_of_extracted_paragraphs_match_the_corpus():
     predicted = [p.label for p in predictor.predict(extracted)]
     agreement = sum(label_of[t] == label for t, label in zip(extracted, predicted)) / len(extracted)
     assert len(extracted) == 25 and agreement >= 0.8, list(zip(predicted, [label_of[t] for t in extracted]))
+
+
+def test_deep_nesting_and_huge_text_nodes_lose_nothing():
+    """libxml2 stops at 256 levels and 10 MB text nodes unless told otherwise; real pages reach both."""
+    from model.pages import html_paragraphs
+
+    deep = ("<html><body>" + "<div>" * 300
+            + "".join(f"<p>Deep paragraph {i} reports shelling of the eastern districts overnight.</p>" for i in range(30))
+            + "</div>" * 300 + "</body></html>")
+    assert len(html_paragraphs(deep)) == 30 and len(html_paragraphs(deep, keep_boilerplate=True)) == 30
+    huge = ("<html><body><article><p>" + "word " * 2_200_000 + "</p>"
+            "<p>The toll rose to 40, medics said.</p></article></body></html>")
+    assert html_paragraphs(huge)[-1] == "The toll rose to 40, medics said."
