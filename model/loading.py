@@ -188,8 +188,8 @@ def load_base(path: Path, card: ModelCard):
     """
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
-    base = resolve_base_model(card.base_model)
-    if card.base_sha256 and is_local(base):
+    base = _offline_base(resolve_base_model(card.base_model), path)
+    if card.base_sha256:
         found = base_weights_sha256(base)
         if found != card.base_sha256:
             raise InputError(
@@ -201,6 +201,23 @@ def load_base(path: Path, card: ModelCard):
         base, config=hf_config, local_files_only=True, output_loading_info=True,
         use_safetensors=True, trust_remote_code=False,
     )
+
+
+def _offline_base(base: str, path: Path) -> str:
+    """A local directory for the base: the path itself, or its snapshot in the Hugging Face cache.
+
+    Loading a model directory never downloads (transformers would, despite local_files_only,
+    while looking for an adapter config), so a base found in neither place is refused at once.
+    """
+    if is_local(base):
+        return base
+    from huggingface_hub import try_to_load_from_cache
+
+    cached = try_to_load_from_cache(base, "config.json")
+    if not isinstance(cached, str):
+        raise InputError(f"{path}: its base model {base!r} is neither a local directory nor in the Hugging Face "
+                         "cache; loading a model directory never downloads")
+    return str(Path(cached).parent)
 
 
 def _load_tuned(path: Path, card: ModelCard):

@@ -130,3 +130,21 @@ def test_a_short_window_still_classifies_long_paragraphs(tiny_model, tmp_path):
     (directory / "model_card.json").write_text(json.dumps(card))
     predictor = load_predictor(directory)
     assert predictor.predict("Troops took the town after a long night of shelling. " * 20).label in predictor.labels
+
+
+def test_a_card_naming_a_hub_base_never_reaches_the_network(tmp_path, monkeypatch):
+    """Loading a model directory is offline: a hub id in the card fails at once instead of downloading."""
+    import time
+
+    from model.loading import DEFAULT_MODEL_DIR
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    directory = tmp_path / "shipped"
+    shutil.copytree(DEFAULT_MODEL_DIR, directory, ignore=shutil.ignore_patterns("*.onnx"))
+    card = json.loads((directory / "model_card.json").read_text())
+    card["base_model"] = "someone-else/their-weights"
+    (directory / "model_card.json").write_text(json.dumps(card))
+    started = time.monotonic()
+    with pytest.raises(InputError, match="never downloads"):
+        load_model(directory)
+    assert time.monotonic() - started < 10
