@@ -97,11 +97,12 @@ def _text_stream(raw, source: str) -> TextIO:
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace")
 
 
-def source_paragraphs(stream: TextIO, lines: bool = False, keep_boilerplate: bool = False, name: str = "") -> Iterator[str]:
+def source_paragraphs(stream: TextIO, lines: bool = False, keep_boilerplate: bool = False, name: str = "",
+                      warn: Callable[[str], None] | None = None) -> Iterator[str]:
     """The paragraphs of one source: extracted from HTML when it looks like a page, else split as text."""
     head = stream.read(4096)
     if looks_like_html(head):
-        yield from html_paragraphs(head + stream.read(), keep_boilerplate=keep_boilerplate, source=name)
+        yield from html_paragraphs(head + stream.read(), keep_boilerplate=keep_boilerplate, source=name, warn=warn)
     else:
         yield from iter_paragraphs(stream, lines=lines, head=head)
 
@@ -135,7 +136,8 @@ def _classify_one(source, predictor, lines, min_confidence, keep_boilerplate, ba
     name = "<stdin>" if source == "-" else source
     count, replaced = 0, False
     with open_source(source) as stream:
-        paragraphs = _reported_read_errors(source_paragraphs(stream, lines=lines, keep_boilerplate=keep_boilerplate, name=name), name)
+        paragraphs = _reported_read_errors(
+            source_paragraphs(stream, lines=lines, keep_boilerplate=keep_boilerplate, name=name, warn=warn), name)
         while batch := list(itertools.islice(paragraphs, CHUNK_PARAGRAPHS)):
             replaced = replaced or any("\ufffd" in p for p in batch)
             explanations = predictor.explain(batch, batch_size=batch_size) if explain else [None] * len(batch)

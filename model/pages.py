@@ -45,15 +45,30 @@ def looks_like_html(head: str) -> bool:
     return bool(_HTML_START.match(head[:4096].lstrip("\ufeff")))
 
 
-def html_paragraphs(html: str, keep_boilerplate: bool = False, source: str = "page") -> list[str]:
-    """The paragraphs of a page: the article body, or every text block with `keep_boilerplate`."""
+SMALL_BODY_SHARE = 0.2  # below this share of a page's visible text, the extracted body may have lost paragraphs
+SMALL_BODY_MIN_CHARS = 3000  # ... on a page with at least this much visible text
+
+
+def html_paragraphs(html: str, keep_boilerplate: bool = False, source: str = "page", warn=None) -> list[str]:
+    """The paragraphs of a page: the article body, or every text block with `keep_boilerplate`.
+
+    With `warn`, a body much smaller than the page's visible text is reported: broken markup can
+    make the extractor drop paragraphs, and `--keep-boilerplate` is then the way to get them.
+    """
     if keep_boilerplate:
         return _all_blocks(html, source)
     import trafilatura
 
     text = trafilatura.extract(_parse(html, source), include_comments=False, include_tables=False,
                                include_images=False, deduplicate=False)
-    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
+    body = [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
+    if warn is not None:
+        visible = sum(len(block) for block in _all_blocks(html, source))
+        kept = sum(len(paragraph) for paragraph in body)
+        if visible >= SMALL_BODY_MIN_CHARS and kept < SMALL_BODY_SHARE * visible:
+            warn(f"{source}: the article body kept is {kept / visible:.0%} of the page's visible text; "
+                 "if paragraphs are missing, --keep-boilerplate keeps every block")
+    return body
 
 
 def _all_blocks(html: str, source: str) -> list[str]:

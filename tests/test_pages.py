@@ -77,3 +77,18 @@ def test_deep_nesting_and_huge_text_nodes_lose_nothing():
     huge = ("<html><body><article><p>" + "word " * 2_200_000 + "</p>"
             "<p>The toll rose to 40, medics said.</p></article></body></html>")
     assert html_paragraphs(huge)[-1] == "The toll rose to 40, medics said."
+
+
+def test_a_body_much_smaller_than_the_page_is_reported():
+    from model.pages import html_paragraphs
+
+    comments = "".join(f"<div class='comment'><p>Reader {i} wrote a long comment about the weather, the football "
+                       f"results and the price of bread in the capital this winter.</p></div>" for i in range(80))
+    page = ("<html><body><article><h1>Strike on the depot</h1><p>Troops shelled the fuel depot at dawn, the army "
+            "said, and fires burned until noon.</p></article><section id='comments'>" + comments + "</section></body></html>")
+    warnings = []
+    body = html_paragraphs(page, warn=warnings.append)
+    assert len(body) < 80 and warnings and "of the page's visible text" in warnings[0] and "--keep-boilerplate" in warnings[0]
+    quiet = []
+    html_paragraphs((ROOT / "tests" / "pages" / "fallujah-wire.html").read_text(encoding="utf-8"), warn=quiet.append)
+    assert quiet == []
