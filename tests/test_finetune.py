@@ -136,3 +136,18 @@ def test_output_that_is_or_holds_the_data_is_refused_even_with_overwrite(tmp_pat
     (notes / "todo.txt").write_text("mine")
     with pytest.raises(InputError, match="replaces only models"):
         check_output(notes, overwrite=True)
+
+
+def test_sourcing_copies_keep_the_label_and_only_frame_plain_sentences():
+    from training.augment import eligible, sourcing_copies
+
+    rows = [
+        {"text": "Troops took the river crossing at dawn.", "label": "military_action"},
+        {"text": "The army said troops took the river crossing.", "label": "military_action"},  # already sourced
+        {"text": "The rebels denied the attack.", "label": "attribution"},  # a claim: never framed
+        {"text": "Parliament approved the budget. It passed narrowly.", "label": "funding_policy"},  # two sentences
+    ]
+    assert [eligible(r["text"], r["label"]) for r in rows] == [True, False, False, False]
+    (copy,) = sourcing_copies(rows, seed=1)
+    assert copy["label"] == "military_action" and copy["text"] != rows[0]["text"]
+    assert "river crossing" in copy["text"] and sourcing_copies(rows, seed=1) == [copy]
