@@ -29,7 +29,7 @@ def split_paragraphs(text: str, lines: bool = False) -> list[str]:
 
 
 PEEK_CHARS = 1 << 20  # the layout (blank-line or line-per-paragraph) is decided from the first MiB
-MAX_PARAGRAPH_CHARS = 1 << 20  # a longer paragraph (a file with no line breaks) is read as 1 MiB pieces
+MAX_PARAGRAPH_CHARS = 1 << 18  # a longer paragraph (a file with no line breaks) is read as 256 KiB pieces
 
 
 def iter_paragraphs(stream: TextIO, lines: bool = False, head: str = "") -> Iterator[str]:
@@ -38,8 +38,7 @@ def iter_paragraphs(stream: TextIO, lines: bool = False, head: str = "") -> Iter
     Whether blank lines separate paragraphs is decided from the first MiB, so a file of
     any size is read with constant memory; below that size the result equals split_paragraphs.
     Lines are read in pieces of at most MAX_PARAGRAPH_CHARS, and a paragraph that grows past it
-    is cut there (the first piece may reach twice that), so not even a file without a single line
-    break can make memory grow.
+    is cut there, so not even a file without a single line break can make memory grow.
     `head` is text already read from the stream (to sniff its type), taken as its start.
     """
     head += stream.read(PEEK_CHARS - len(head))
@@ -50,7 +49,9 @@ def iter_paragraphs(stream: TextIO, lines: bool = False, head: str = "") -> Iter
     by_line = lines or not _BLANK_LINE.search(head.replace("\r\n", "\n").replace("\r", "\n").strip())
     block: list[str] = []
     size = 0
-    for line in itertools.chain(io.StringIO(head), iter(lambda: stream.readline(MAX_PARAGRAPH_CHARS), "")):
+    sniffed = io.StringIO(head)
+    for line in itertools.chain(iter(lambda: sniffed.readline(MAX_PARAGRAPH_CHARS), ""),
+                                iter(lambda: stream.readline(MAX_PARAGRAPH_CHARS), "")):
         if by_line:
             yield from split_paragraphs(line, lines=True)
         elif line.strip():

@@ -6,7 +6,6 @@ come out as soon as their chunk is labelled.
 """
 
 import io
-import itertools
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +22,7 @@ from model.predictor import BACKGROUND_LABEL, Prediction, Predictor, predict
 UNCERTAIN = "uncertain"
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
 CHUNK_PARAGRAPHS = 256  # paragraphs read and labelled at a time, so memory stays flat on huge inputs
+CHUNK_CHARS = 1 << 20  # ... or fewer, once they hold this much text (a few giant paragraphs)
 BACKGROUND_LABELS = (BACKGROUND_LABEL, UNCERTAIN)  # never an article's dominant label while it has content paragraphs
 
 
@@ -138,7 +138,7 @@ def _classify_one(source, predictor, lines, min_confidence, keep_boilerplate, ba
     with open_source(source) as stream:
         paragraphs = _reported_read_errors(
             source_paragraphs(stream, lines=lines, keep_boilerplate=keep_boilerplate, name=name, warn=warn), name)
-        while batch := list(itertools.islice(paragraphs, CHUNK_PARAGRAPHS)):
+        for batch in _chunks(paragraphs):
             replaced = replaced or any("\ufffd" in p for p in batch)
             explanations = predictor.explain(batch, batch_size=batch_size) if explain else [None] * len(batch)
             for text, prediction, why in zip(batch, predictor.predict(batch, batch_size=batch_size), explanations):
@@ -159,6 +159,20 @@ def _classify_one(source, predictor, lines, min_confidence, keep_boilerplate, ba
         warn(f"{name}: not valid UTF-8 in places; undecodable bytes were replaced by U+FFFD")
     if count == 0:
         raise InputError(f"{source}: no paragraphs (the file is empty or only whitespace)")
+
+
+def _chunks(paragraphs: Iterator[str]) -> Iterator[list[str]]:
+    """Lists of at most CHUNK_PARAGRAPHS paragraphs and, past the first, CHUNK_CHARS characters."""
+    chunk: list[str] = []
+    size = 0
+    for paragraph in paragraphs:
+        if chunk and (len(chunk) == CHUNK_PARAGRAPHS or size + len(paragraph) > CHUNK_CHARS):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(paragraph)
+        size += len(paragraph)
+    if chunk:
+        yield chunk
 
 
 def _reported_read_errors(paragraphs: Iterator[str], name: str) -> Iterator[str]:

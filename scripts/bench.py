@@ -223,7 +223,7 @@ def render(report: dict, big: int) -> str:
               f"process start to exit, peak RSS {cli['peak_rss_mb']:.0f} MB.",
               f"- Streaming: 1,000 paragraphs peak RSS {stream['1000']['peak_rss_mb']:.0f} MB, {big:,} paragraphs "
               f"{stream[str(big)]['peak_rss_mb']:.0f} MB ({100 * report['streaming_rss_growth']:+.1f}%), "
-              f"{stream[str(big)]['seconds']:.0f} s; a 10 MB file with no line break, read in 1 MiB pieces: peak RSS "
+              f"{stream[str(big)]['seconds']:.0f} s; a 10 MB file with no line break, read in 256 KiB pieces: peak RSS "
               f"{stream['one_line_10mb']['peak_rss_mb']:.0f} MB, {stream['one_line_10mb']['seconds']:.0f} s.", ""]
     return "\n".join(lines)
 
