@@ -26,8 +26,6 @@ EXPORT_PREFIX = ".export-"  # scratch directories in the model directory: .expor
 class OnnxBackend:
     """Runs an exported classifier with ONNX Runtime on numpy batches."""
 
-    batch_dependent = True  # dynamic int8 quantises activations per batch (see ISOLATE_BELOW_MARGIN)
-
     def __init__(self, session):
         self.session = session
         self.input_names = {i.name for i in session.get_inputs()}

@@ -16,11 +16,6 @@ from pathlib import Path
 DEFAULT_BATCH_SIZE = 32
 WINDOW_STRIDE = 64  # tokens shared by consecutive windows of a long paragraph
 BACKGROUND_LABEL = "other"  # a window with this label does not outvote windows that report something
-# int8 ONNX quantises activations per batch, so a window's neighbours can move its scores. A window
-# whose top two scores are closer than this in its batch is run again alone, which makes labels
-# independent of batch size and neighbours (tested on the test and both challenge sets); about 5%
-# of windows, for about 5% of the time.
-ISOLATE_BELOW_MARGIN = 0.9
 
 
 @dataclass(frozen=True)
@@ -117,10 +112,6 @@ class Predictor:
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
             window_proba[batch] = softmax(self.backend(*self._pad([windows[w] for w in batch])), scale)
-        if getattr(self.backend, "batch_dependent", False) and batch_size > 1:
-            top_two = np.sort(window_proba, axis=1)[:, -2:]
-            for w in np.flatnonzero(top_two[:, 1] - top_two[:, 0] < ISOLATE_BELOW_MARGIN):
-                window_proba[w] = softmax(self.backend(*self._pad([windows[w]])), scale)[0]
         return self._combine(window_proba, np.asarray(owners), result)
 
     def _pad(self, windows):

@@ -84,21 +84,3 @@ def test_a_long_paragraph_is_decided_by_the_sentence_at_its_end():
     assert predictor.tokenizer.encode(background + decisive).overflowing, "the paragraph is longer than one window"
     assert predictor.predict(background).label == "other"
     assert predictor.predict(background + decisive).label == "casualty_report"
-
-
-def test_batch_size_and_neighbours_never_change_a_label():
-    """int8 quantises activations per batch; windows that are close calls are rerun alone (issue 17)."""
-    import random
-
-    import numpy as np
-
-    texts = [r["text"] for name in ("test.jsonl", "challenge.jsonl") for r in _rows(name)]
-    predictor = load_predictor()
-    alone = predictor.predict_proba(texts, batch_size=1).argmax(axis=1)
-    for batch_size, seed in ((8, 0), (32, 1), (64, 2)):
-        order = list(range(len(texts)))
-        random.Random(seed).shuffle(order)
-        shuffled = np.zeros((len(texts), len(predictor.labels)))
-        shuffled[order] = predictor.predict_proba([texts[i] for i in order], batch_size=batch_size)
-        changed = int((shuffled.argmax(axis=1) != alone).sum())
-        assert changed == 0, f"{changed} labels change with batch size {batch_size} and other neighbours"
