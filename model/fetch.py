@@ -34,8 +34,7 @@ def fetch(url: str, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES
         try:
             response = http.request("GET", current, preload_content=False, redirect=False)
         except urllib3.exceptions.HTTPError as exc:
-            reason = "timed out" if "timed out" in str(exc).lower() else type(exc).__name__
-            raise InputError(f"{url}: cannot fetch ({reason})") from None
+            raise InputError(f"{url}: cannot fetch ({_reason(exc)})") from None
         try:
             if response.status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
                 current = urljoin(current, response.headers["Location"])
@@ -47,10 +46,15 @@ def fetch(url: str, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES
                 raise InputError(f"{url}: not a web page or text ({content_type})")
             return _read_capped(response, url, max_bytes).decode(_charset(response), errors="replace")
         except urllib3.exceptions.HTTPError as exc:
-            raise InputError(f"{url}: cannot fetch ({'timed out' if 'timed out' in str(exc).lower() else type(exc).__name__})") from None
+            raise InputError(f"{url}: cannot fetch ({_reason(exc)})") from None
         finally:
             response.release_conn()
     raise InputError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+
+def _reason(exc: Exception) -> str:
+    """A short cause for a failed request: "timed out" when it did, else the error's kind."""
+    return "timed out" if "timed out" in str(exc).lower() else type(exc).__name__
 
 
 def _read_capped(response, url: str, max_bytes: int) -> bytes:

@@ -69,7 +69,7 @@ def _highlighted(text: str, explanation: list[dict] | None) -> str:
     return "".join(out)
 
 
-def _paragraph(row: dict, labels: list[str]) -> str:
+def _paragraph(row: dict, labels: list[str], anchor: str) -> str:
     label = row["label"]
     classes = "para" + (" other" if label == "other" else "") + (" uncertain" if label == UNCERTAIN else "")
     best = max(row["scores"], key=row["scores"].get)
@@ -79,7 +79,7 @@ def _paragraph(row: dict, labels: list[str]) -> str:
         pushed = [s["text"] for s in sorted(row["explanation"], key=lambda s: -s["weight"]) if s["weight"] > 0][:3]
         why = f' <span class="why">· {html.escape(", ".join(pushed))}</span>' if pushed else ""
     return (f'<div class="{classes}" style="--c: {_colour(label, labels)}" data-label="{html.escape(label)}" '
-            f'id="{html.escape(row["anchor"])}-p{row["paragraph"]}">'
+            f'id="{anchor}-p{row["paragraph"]}">'
             f'<span class="tag"><b>{shown}</b> {row["score"]:.2f}{why}</span>{_highlighted(row["text"], row.get("explanation"))}</div>')
 
 
@@ -92,9 +92,6 @@ def _bar(counts: dict[str, int], labels: list[str]) -> str:
 
 def render_report(articles: list[list[dict]], labels: list[str], card, model_name: str, command: str) -> str:
     """One HTML page for the classified articles (each a list of classify rows, optionally explained)."""
-    for number, rows in enumerate(articles):
-        for row in rows:
-            row["anchor"] = f"a{number}"
     summaries = [summarise(rows, labels) for rows in articles]
     shown_labels = labels + ([UNCERTAIN] if any(s["labels"].get(UNCERTAIN) for s in summaries) else [])
     legend = "".join(f'<span style="--c: {_colour(label, labels)}">{html.escape(label)}</span>' for label in shown_labels)
@@ -124,10 +121,7 @@ def render_report(articles: list[list[dict]], labels: list[str], card, model_nam
         parts += [f'<section class="article" id="a{number}"><h2>{html.escape(s["source"])}</h2>',
                   f'<div class="summary">{_bar(s["labels"], labels)}<span>{s["paragraphs"]} paragraphs: {counts}; '
                   f'dominant <b>{html.escape(s["dominant"])}</b></span></div>']
-        parts += [_paragraph(row, labels) for row in rows]
+        parts += [_paragraph(row, labels, f"a{number}") for row in rows]
         parts.append("</section>")
     parts.append("</body></html>")
-    for rows in articles:
-        for row in rows:
-            del row["anchor"]
     return "\n".join(parts) + "\n"
