@@ -6,6 +6,8 @@ come out as soon as their chunk is labelled.
 """
 
 import io
+import os
+import stat
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -55,6 +57,24 @@ def expand_sources(paths: Iterable[str], recursive: bool = False) -> list[str]:
         else:
             sources.append(path)
     return sources
+
+
+def check_readable(source: str) -> None:
+    """Fail now if an article file cannot be read, before a model loads.
+
+    Standard input, pipes (/dev/stdin, <(...)) and URLs can be read once only, so they are left alone.
+    """
+    if source == "-" or is_url(source) or _is_stream(source):
+        return
+    open_source(source).close()
+
+
+def _is_stream(source: str) -> bool:
+    """A pipe, FIFO or device: it can be read once only."""
+    try:
+        return not stat.S_ISREG(os.stat(source).st_mode)
+    except OSError:
+        return False
 
 
 def open_source(source: str) -> TextIO:

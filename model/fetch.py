@@ -6,6 +6,7 @@ neither the run hang nor memory grow; only HTML and plain text are accepted. Eve
 one InputError naming the URL. urllib3 (already beneath trafilatura) does the HTTP.
 """
 
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from model.errors import InputError
@@ -19,6 +20,21 @@ TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
 def is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
+
+
+def read_url_list(path: Path) -> list[str]:
+    """The URLs listed in a file, one per line (# starts a comment); anything else is refused before any fetching."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--urls {path}: cannot read ({exc})") from None
+    found = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    bad = [url for url in found if not is_url(url)]
+    if bad:
+        raise InputError(f"--urls {path}: not an http(s) URL: {bad[0]!r}")
+    if not found:
+        raise InputError(f"--urls {path}: no URLs in the file")
+    return found
 
 
 def fetch(url: str, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES) -> str:

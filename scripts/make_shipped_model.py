@@ -25,7 +25,8 @@ from model.card import read_card  # noqa: E402
 from model.loading import DEFAULT_MODEL_DIR  # noqa: E402
 from model.onnx import export  # noqa: E402
 from training import TrainConfig, compact, load_splits, train  # noqa: E402
-from training.finetune import check_output, replace_dir  # noqa: E402
+from model.atomic import replace_dir  # noqa: E402
+from training.finetune import check_output  # noqa: E402
 
 SHIPPED = TrainConfig(learning_rate=5e-5, epochs=3, freeze_embeddings=True, augment_sourcing=True, seed=42)
 FULL = TrainConfig(learning_rate=5e-5, epochs=3, seed=42)

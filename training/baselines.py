@@ -5,15 +5,20 @@
   i.e. the base model's knowledge without any fine-tuning.
 """
 
+import json
+import shutil
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
+from model.atomic import replace_dir, staging_dir
 from model.errors import InputError
 from model.loading import DEFAULT_BASE_MODEL, is_local, resolve_base_model
 from training.data import Splits
-from training.evaluate import Evaluation, score
+from training.evaluate import Evaluation, plot_confusion, score
 
 BASELINES = ("tfidf", "embeddings")
+BASELINE_REPORT = "baseline.json"
 
 
 @dataclass
@@ -21,6 +26,10 @@ class BaselineResult:
     kind: str
     evaluations: dict[str, Evaluation]  # split name -> scores
     train_seconds: float
+
+    def metrics(self) -> dict[str, dict[str, float]]:
+        """Split name -> macro-F1 and accuracy, as a model card's metrics."""
+        return {split: {"macro_f1": e.macro_f1, "accuracy": e.accuracy} for split, e in self.evaluations.items()}
 
 
 def embed(texts: list[str], base_model: str = DEFAULT_BASE_MODEL, batch_size: int = 32, max_length: int = 256):
@@ -72,3 +81,24 @@ def train_baseline(kind: str, splits: Splits, base_model: str = DEFAULT_BASE_MOD
             predicted = list(estimator.predict([r["text"] for r in rows]))
             evaluations[split] = score([r["label"] for r in rows], predicted, splits.labels)
     return BaselineResult(kind=kind, evaluations=evaluations, train_seconds=seconds)
+
+
+def write_baseline(kind: str, splits: Splits, output: Path, base_model: str = DEFAULT_BASE_MODEL) -> BaselineResult:
+    """Train a baseline and write its report directory: baseline.json and a confusion matrix per split.
+
+    The directory is built beside `output` and put in place whole, as a trained model is.
+    """
+    result = train_baseline(kind, splits, base_model)
+    output = Path(output)
+    staging = staging_dir(output)
+    staging.mkdir(parents=True)
+    try:
+        report = {"baseline": kind, "train_seconds": result.train_seconds, "data_sha256": splits.sha256,
+                  **{split: e.to_dict() for split, e in result.evaluations.items()}}
+        (staging / BASELINE_REPORT).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        for split, evaluation in result.evaluations.items():
+            plot_confusion(evaluation, staging / f"confusion_{split}.png", f"{kind} baseline, {split}")
+        replace_dir(staging, output)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return result

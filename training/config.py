@@ -1,6 +1,6 @@
 """One dataclass holds every training setting; it checks them before any work starts."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 
 from model.errors import InputError
 from model.loading import DEFAULT_BASE_MODEL
@@ -8,24 +8,34 @@ from model.loading import DEFAULT_BASE_MODEL
 CLASS_WEIGHT_MODES = ("auto", "on", "off")
 
 
+def setting(default, help: str):
+    """A TrainConfig field whose `help` is what `train --help` shows (read as HfArgumentParser reads dataclass fields)."""
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass
 class TrainConfig:
-    base_model: str = DEFAULT_BASE_MODEL  # any hub name or local path; default: the packaged MiniLM-L6
-    epochs: float = 6.0  # an upper bound: early stopping usually ends sooner
-    batch_size: int = 16
-    learning_rate: float = 5e-5  # full fine-tune; LoRA wants more, but rank 16 at 1e-3 diverged in 2 of 4 runs here
-    max_length: int = 256  # tokens per window; longer paragraphs are read as overlapping windows
-    seed: int = 42
-    class_weights: str = "auto"  # "auto": weight the loss when the largest class is over 2x the smallest
-    early_stopping_patience: int = 2  # epochs without a better validation macro-F1 before stopping
-    validation_fraction: float = 0.1  # held out from a single data file (a directory brings its own split)
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    lora_rank: int = 0  # 0: full fine-tune; >0: train a LoRA adapter of this rank plus the head
-    freeze_embeddings: bool = False  # keep the base's word embeddings, so training.compact can leave them out
-    max_steps: int = -1  # >0 caps the optimiser steps (smoke tests); -1: no cap
-    augment_sourcing: bool = False  # add a wire-style sourced copy of plain event sentences (training/augment.py)
-    label_smoothing: float = 0.0  # spreads this much target mass over the other labels: less over-confidence
+    base_model: str = setting(DEFAULT_BASE_MODEL, "Hub name or local path of the model to fine-tune.")
+    epochs: float = setting(6.0, "Most epochs to train; early stopping may end sooner.")
+    batch_size: int = setting(16, "Training batch size.")
+    # Full fine-tune; LoRA wants more, but rank 16 at 1e-3 diverged in 2 of 4 runs here.
+    learning_rate: float = setting(5e-5, "Peak learning rate.")
+    max_length: int = setting(256, "Tokens per window; longer paragraphs are read as overlapping windows.")
+    seed: int = setting(42, "Random seed for initialisation, shuffling and the split.")
+    class_weights: str = setting("auto", "Weight the loss by inverse label frequency: on, off, or auto "
+                                         "(when the largest label is over 2x the smallest).")
+    early_stopping_patience: int = setting(2, "Epochs without a better validation macro-F1 before stopping.")
+    validation_fraction: float = setting(0.1, "Share held out for validation from a single data file "
+                                              "(a directory brings its own split).")
+    warmup_ratio: float = setting(0.1, "Share of the steps over which the learning rate warms up.")
+    weight_decay: float = setting(0.01, "AdamW weight decay.")
+    lora_rank: int = setting(0, "Train a LoRA adapter of this rank instead of all weights (0: full fine-tune).")
+    freeze_embeddings: bool = setting(False, "Keep the base model's word embeddings, so `compact` can leave them out.")
+    max_steps: int = setting(-1, "Stop after this many optimiser steps (-1: no limit).")
+    augment_sourcing: bool = setting(False, "Also train on a wire-style sourced copy of each plain event, "
+                                            "toll or decision sentence.")
+    label_smoothing: float = setting(0.0, "Spread this much of each target over the other labels (0: off); "
+                                          "less over-confidence.")
 
     def __post_init__(self):
         problems = []
@@ -52,3 +62,8 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def setting_help(name: str) -> str:
+    """The help of one TrainConfig field, for the command line."""
+    return next(f.metadata["help"] for f in fields(TrainConfig) if f.name == name)

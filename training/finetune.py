@@ -14,10 +14,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.card import ModelCard
-from model.atomic import remove_stale
+from model.card import CARD_FILE, ModelCard
+from model.atomic import replace_dir, staging_dir
 from model.errors import InputError, RunError
 from model.loading import base_weights_sha256, is_local, resolve_base_model
+from training.baselines import BASELINE_REPORT
 from training.config import TrainConfig
 from training.data import Splits, label_maps, load_splits
 
@@ -33,7 +34,7 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
 
-MODEL_MARKERS = ("model_card.json", "config.json", "baseline.json")  # what makes a directory one of our outputs
+MODEL_MARKERS = (CARD_FILE, "config.json", BASELINE_REPORT)  # what makes a directory one of our outputs
 
 
 def check_output(output: Path, overwrite: bool, data: Path | None = None) -> None:
@@ -59,31 +60,6 @@ def check_output(output: Path, overwrite: bool, data: Path | None = None) -> Non
         parent = parent.parent
     if not os.access(parent, os.W_OK):
         raise InputError(f"cannot write {output}: {parent} is not writable")
-
-
-def staging_dir(output: Path) -> Path:
-    """A directory beside the output, shared by every process of one (possibly distributed) run.
-
-    Staging left by runs whose process is gone (killed with SIGKILL, or a power cut) is removed first.
-    """
-    remove_stale(output.parent, f".{output.name}.partial-")
-    run = os.environ.get("TORCHELASTIC_RUN_ID", "")
-    run = f"{run}-{os.getppid()}" if run else str(os.getpid())
-    return output.parent / f".{output.name}.partial-{run}"
-
-
-def replace_dir(new: Path, output: Path) -> None:
-    """Put `new` at `output`; the old output is removed only once the new one is in place."""
-    old = output.parent / f".{output.name}.old-{os.getpid()}"
-    if output.exists():
-        output.rename(old)
-    try:
-        new.rename(output)
-    except OSError:
-        if old.exists():
-            old.rename(output)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def class_weights(train_labels: list[int], n_labels: int, mode: str) -> list[float] | None:
