@@ -15,6 +15,7 @@ from pathlib import Path
 
 DEFAULT_BATCH_SIZE = 32
 WINDOW_STRIDE = 64  # tokens shared by consecutive windows of a long paragraph
+CLOSE_CALL_MARGIN = 0.9  # windows whose top two probabilities are closer than this are rerun batch-free
 BACKGROUND_LABEL = "other"  # a window with this label does not outvote windows that report something
 
 
@@ -109,10 +110,20 @@ class Predictor:
                 owners.append(i)
         order = sorted(range(len(windows)), key=lambda w: len(windows[w].ids))
         window_proba = np.zeros((len(windows), len(self.labels)), dtype=np.float64)
+        self._run(self.backend, windows, order, batch_size, scale, window_proba)
+        # int8 scores move with the batch (see model.onnx); a close call must not, so it is
+        # scored again by a backend where nothing depends on its neighbours (none: already so)
+        ranked = np.sort(window_proba, axis=1)
+        close = [w for w in order if ranked[w, -1] - ranked[w, -2] < CLOSE_CALL_MARGIN]
+        if close and (batch_free := getattr(self.backend, "batch_free", None)) is not None:
+            self._run(batch_free, windows, close, batch_size, scale, window_proba)
+        return self._combine(window_proba, np.asarray(owners), result)
+
+    def _run(self, backend, windows, order, batch_size, scale, window_proba) -> None:
+        """Fill `window_proba` for the windows listed in `order`, a batch at a time."""
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
-            window_proba[batch] = softmax(self.backend(*self._pad([windows[w] for w in batch])), scale)
-        return self._combine(window_proba, np.asarray(owners), result)
+            window_proba[batch] = softmax(backend(*self._pad([windows[w] for w in batch])), scale)
 
     def _pad(self, windows):
         import numpy as np
@@ -165,7 +176,7 @@ def load_predictor(path: str | Path | None = None, backend: str = "auto") -> Pre
     or "auto": ONNX when an export of this model exists, else PyTorch.
     """
     from model.errors import InputError
-    from model.loading import DEFAULT_MODEL_DIR, check_model_dir, load_card, onnx_path
+    from model.loading import DEFAULT_MODEL_DIR, check_model_dir, labels_in_order, load_card, onnx_path
 
     directory = Path(path) if path is not None else DEFAULT_MODEL_DIR
     if backend not in ("auto", "onnx", "torch"):
@@ -176,30 +187,25 @@ def load_predictor(path: str | Path | None = None, backend: str = "auto") -> Pre
         from model.onnx import load_onnx_backend
 
         card = load_card(directory, config)
-        return Predictor(load_onnx_backend(exported, directory), _tokenizer(directory), card, _labels(config))
+        return Predictor(load_onnx_backend(exported, directory), _tokenizer(directory), card, labels_in_order(config))
     import torch
 
     from model.loading import load_model
 
     torch.set_num_threads(os.cpu_count() or 1)
     model, card = load_model(directory)
-    return Predictor(TorchBackend(model), _tokenizer(directory), card, _labels(config))
-
-
-def _labels(config: dict) -> list[str]:
-    id2label = config["id2label"]
-    return [id2label[k] for k in sorted(id2label, key=int)]
+    return Predictor(TorchBackend(model), _tokenizer(directory), card, labels_in_order(config))
 
 
 def _tokenizer(directory: Path):
     from tokenizers import Tokenizer
 
-    from model.errors import InputError
+    from model.errors import InputError, first_line
 
     try:
         return Tokenizer.from_file(str(directory / "tokenizer.json"))
     except Exception as exc:  # missing or corrupt tokenizer.json
-        raise InputError(f"{directory}: cannot load tokenizer.json ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+        raise InputError(f"{directory}: cannot load tokenizer.json ({first_line(exc)})") from None
 
 
 _default_predictor: Predictor | None = None

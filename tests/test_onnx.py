@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from model import load_predictor
 from model.cli import app
 from model.loading import DEFAULT_MODEL_DIR, ONNX_FILE
-from model.onnx import export, load_onnx_backend
+from model.onnx import export, load_onnx_backend, weight_only
 from model.predictor import Predictor
 from tests.conftest import ROOT
 from training.evaluate import score
@@ -52,6 +52,27 @@ def test_int8_onnx_keeps_the_labels_and_the_score(exported, test_split):
     gold = [r["label"] for r in test_split]
     assert abs(score(gold, int8_labels, int8.labels).macro_f1 - score(gold, torch_labels, int8.labels).macro_f1) <= 0.005
     assert (exported / ONNX_FILE).stat().st_size < 30_000_000
+
+
+def test_the_batch_free_graph_scores_each_window_alone(exported, test_split):
+    """Same int8 weights, fp32 activations: a window's logits do not move with its batch, and the labels hold."""
+    import numpy as np
+    import onnx
+
+    graph = onnx.load(str(exported / ONNX_FILE))
+    matmuls = sum(n.op_type == "MatMulInteger" for n in graph.graph.node)
+    assert weight_only(graph) == matmuls > 0
+    assert not {"DynamicQuantizeLinear", "MatMulInteger"} & {n.op_type for n in graph.graph.node}
+    int8 = load_predictor(exported)
+    batch_free = int8.backend.batch_free
+    windows = [int8.tokenizer.encode(r["text"]) for r in test_split[:40]]
+    together = batch_free(*int8._pad(windows))
+    alone = np.concatenate([batch_free(*int8._pad([w])) for w in windows])
+    assert np.abs(together - alone).max() < 1e-4
+    quantised = np.concatenate([int8.backend(*int8._pad([w])) for w in windows])
+    assert (quantised.argmax(1) == alone.argmax(1)).mean() >= 0.95  # the same model, not another one
+    fp32 = load_onnx_backend(exported / "model.onnx", exported)
+    assert fp32.batch_free is None, "an fp32 export is batch-free already"
 
 
 def test_the_onnx_path_does_not_import_torch(exported):

