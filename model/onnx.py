@@ -35,8 +35,9 @@ class OnnxBackend:
     def __init__(self, session, path: Path | None = None):
         self.session = session
         self.input_names = {i.name for i in session.get_inputs()}
-        self._path = path  # the int8 file, read again only to build the batch-free graph
+        self.path = path  # the file, read again only to build variants of the graph
         self._batch_free: OnnxBackend | None = None
+        self._already_batch_free = path is None
         self._lock = threading.Lock()
 
     def __call__(self, input_ids, attention_mask, token_type_ids):
@@ -46,27 +47,25 @@ class OnnxBackend:
     @property
     def batch_free(self) -> "OnnxBackend | None":
         """A backend whose logits do not depend on the batch, or None when this one's already do not."""
-        if self._path is None:
-            return None
         with self._lock:
-            if self._batch_free is None:
+            if self._batch_free is None and not self._already_batch_free:
                 import onnx
 
-                graph = onnx.load(str(self._path))
-                if not weight_only(graph):
-                    self._path = None  # an fp32 export: already batch-free
-                    return None
-                self._batch_free = OnnxBackend(_session(graph.SerializeToString(), self._path))
+                graph = onnx.load(str(self.path))
+                if weight_only(graph):
+                    self._batch_free = OnnxBackend(session_for(graph.SerializeToString(), self.path))
+                self._already_batch_free = self._batch_free is None  # an fp32 export
         return self._batch_free
 
 
 def load_onnx_backend(path: Path, directory: Path) -> OnnxBackend:
     if not Path(path).is_file():
         raise InputError(f"{directory}: no {Path(path).name}; run `conflict-paragraphs export --model {directory}` first")
-    return OnnxBackend(_session(str(path), path), Path(path))
+    return OnnxBackend(session_for(str(path), path), Path(path))
 
 
-def _session(model: str | bytes, path: Path):
+def session_for(model: str | bytes, path: Path):
+    """An ONNX Runtime session on all cores, from a file or serialised graph; `path` names it in errors."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
