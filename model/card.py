@@ -24,6 +24,7 @@ class ModelCard:
     data_size: dict[str, int] = field(default_factory=dict)  # paragraphs per split
     seed: int = 0
     metrics: dict = field(default_factory=dict)  # split name -> metric name -> value
+    comparison: dict = field(default_factory=dict)  # another model trained on the same splits -> its figures
     training: dict = field(default_factory=dict)  # the TrainConfig used
     max_length: int = 256
     temperature: float = 1.0  # divides the logits before softmax (fitted on validation)
@@ -59,12 +60,15 @@ class ModelCard:
             f"- Seed: {self.seed}; max length {self.max_length} tokens; temperature {self.temperature:.3f}",
             f"- Created: {self.created}",
         ]
-        for split, metrics in self.metrics.items():
-            shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, (int, float)))
-            lines.append(f"- Metrics on {split}: {shown}")
+        lines += [f"- Metrics on {split}: {_figures(metrics)}" for split, metrics in self.metrics.items()]
+        lines += [f"- For comparison, {name.replace('_', ' ')}: {_figures(figures)}" for name, figures in self.comparison.items()]
         if self.notes:
             lines += ["", self.notes]
         return "\n".join(lines) + "\n"
+
+
+def _figures(values: dict) -> str:
+    return ", ".join(f"{k} {v:.4f}" for k, v in values.items() if isinstance(v, (int, float)))
 
 
 def read_card(directory: Path) -> ModelCard:

@@ -19,13 +19,13 @@ from model.articles import iter_paragraphs, split_paragraphs
 from model.errors import ConflictParagraphsError, InputError
 from model.fetch import fetch, is_url
 from model.pages import html_paragraphs, looks_like_html
-from model.predictor import BACKGROUND_LABEL, Prediction, Predictor, predict
+from model.predictor import BACKGROUND_LABEL, DEFAULT_BATCH_SIZE, Prediction, Predictor, predict
 
 UNCERTAIN = "uncertain"
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
 CHUNK_PARAGRAPHS = 256  # paragraphs read and labelled at a time, so memory stays flat on huge inputs
 CHUNK_CHARS = 1 << 20  # ... or fewer, once they hold this much text (a few giant paragraphs)
-BACKGROUND_LABELS = (BACKGROUND_LABEL, UNCERTAIN)  # never an article's dominant label while it has content paragraphs
+NON_CONTENT_LABELS = (BACKGROUND_LABEL, UNCERTAIN)  # never an article's dominant label while it has content paragraphs
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,18 @@ class ArticleParagraph:
 
 
 def classify_article(text: str, predictor: Predictor | None = None, lines: bool = False) -> list[ArticleParagraph]:
-    """Split an article into paragraphs and label each (default: with the shipped model)."""
+    """Split an article into paragraphs and label each.
+
+    Args:
+        text: the article as plain text; paragraphs are separated by blank lines (by line breaks
+            when there is no blank line at all).
+        predictor: the model to label with; default: the shipped model, loaded once.
+        lines: read every line as one paragraph.
+
+    Returns:
+        One ArticleParagraph (position, text, prediction) per paragraph, in reading order; an
+        empty list for a text with no paragraphs.
+    """
     paragraphs = split_paragraphs(text, lines=lines)
     if not paragraphs:
         return []
@@ -133,7 +144,7 @@ def classify_sources(
     lines: bool = False,
     min_confidence: float = 0.0,
     keep_boilerplate: bool = False,
-    batch_size: int = 32,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     on_error: Callable[[str, ConflictParagraphsError], None] | None = None,
     warn: Callable[[str], None] = lambda message: print(f"warning: {message}", file=sys.stderr),
     explain: bool = False,
@@ -207,7 +218,7 @@ def summarise(rows: list[dict], labels: list[str]) -> dict:
     """One article's summary: paragraph count, count per label, and its dominant content label."""
     counts = Counter(row["label"] for row in rows)
     per_label = {label: counts.get(label, 0) for label in labels + ([UNCERTAIN] if counts.get(UNCERTAIN) else [])}
-    content = {label: n for label, n in per_label.items() if label not in BACKGROUND_LABELS and n}
+    content = {label: n for label, n in per_label.items() if label not in NON_CONTENT_LABELS and n}
     ranked = content or {label: n for label, n in per_label.items() if n}
     dominant = max(ranked, key=lambda label: (ranked[label], -list(per_label).index(label)))
     return {"source": rows[0]["source"], "paragraphs": len(rows), "labels": per_label, "dominant": dominant}

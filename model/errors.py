@@ -5,6 +5,12 @@ The CLI turns them into `error: <message>` and an exit code (2: bad usage or inp
 """
 
 
+def first_line(exc: BaseException) -> str:
+    """The first non-blank line of an exception's message, for a one-line error; its type name when the message is empty."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
 class ConflictParagraphsError(Exception):
     """Base class: a failure the user should read as one line, not as a traceback."""
 

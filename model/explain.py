@@ -12,6 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from model.predictor import DEFAULT_BATCH_SIZE
+
 WORD = re.compile(r"\w[\w'’\-.,]*\w|\w")  # a word, keeping inner apostrophes, hyphens and number separators
 MAX_SPANS = 60  # longer paragraphs are occluded in runs of several words, so the cost stays bounded
 
@@ -51,7 +53,7 @@ def without(text: str, start: int, end: int) -> str:
     return head + text[end:]
 
 
-def explain(predictor, texts: list[str], batch_size: int = 32) -> list[Explanation]:
+def explain(predictor, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE) -> list[Explanation]:
     """One Explanation per paragraph, computed on `predictor`'s own model."""
     import numpy as np
 

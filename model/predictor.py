@@ -72,15 +72,23 @@ class Predictor:
         tokenizer.no_padding()
         self._background = labels.index(BACKGROUND_LABEL) if BACKGROUND_LABEL in labels else None
 
-    def predict(self, texts, batch_size: int = DEFAULT_BATCH_SIZE):
-        """Label one paragraph (str -> Prediction) or many (list -> list of Prediction, same order)."""
+    def predict(self, texts: str | list[str], batch_size: int = DEFAULT_BATCH_SIZE) -> Prediction | list[Prediction]:
+        """Label one paragraph or many.
+
+        Args:
+            texts: one paragraph, or a list of them.
+            batch_size: model windows per forward pass (speed against memory).
+
+        Returns:
+            A Prediction for a str; for a list, a list of Predictions in the same order.
+        """
         texts, single = _check_texts(texts)
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         predictions = [self._prediction(row) for row in self.predict_proba(texts, batch_size)]
         return predictions[0] if single else predictions
 
-    def explain(self, texts, batch_size: int = DEFAULT_BATCH_SIZE):
+    def explain(self, texts: str | list[str], batch_size: int = DEFAULT_BATCH_SIZE):
         """Why each paragraph got its label: an Explanation (str) or a list of them (list), see model.explain."""
         from model.explain import explain
 
@@ -170,10 +178,16 @@ class TorchBackend:
 
 
 def load_predictor(path: str | Path | None = None, backend: str = "auto") -> Predictor:
-    """Load a model directory (default: the shipped model) into a reusable Predictor.
+    """Load a model directory into a reusable Predictor.
 
-    backend: "onnx" (ONNX Runtime int8, exported with `conflict-paragraphs export`), "torch",
-    or "auto": ONNX when an export of this model exists, else PyTorch.
+    Args:
+        path: a model directory as `train`, `compact` or `export --format hf` write it; default:
+            the shipped model.
+        backend: "onnx" (ONNX Runtime int8, exported with `conflict-paragraphs export`), "torch",
+            or "auto": ONNX when an export of this model exists, else PyTorch.
+
+    Returns:
+        A Predictor, safe to share between threads.
     """
     from model.errors import InputError
     from model.loading import DEFAULT_MODEL_DIR, check_model_dir, labels_in_order, load_card, onnx_path
@@ -212,8 +226,16 @@ _default_predictor: Predictor | None = None
 _default_lock = threading.Lock()
 
 
-def predict(texts, batch_size: int = DEFAULT_BATCH_SIZE):
-    """Label paragraphs with the shipped model, loaded once on first use."""
+def predict(texts: str | list[str], batch_size: int = DEFAULT_BATCH_SIZE) -> Prediction | list[Prediction]:
+    """Label paragraphs with the shipped model, loaded once on first use.
+
+    Args:
+        texts: one paragraph, or a list of them.
+        batch_size: model windows per forward pass.
+
+    Returns:
+        A Prediction for a str; for a list, a list of Predictions in the same order.
+    """
     global _default_predictor
     checked, single = _check_texts(texts)  # a bad argument fails before the model loads
     with _default_lock:

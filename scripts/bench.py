@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 REPORTS = ROOT / "reports"
 CLI = str(Path(sys.executable).parent / "conflict-paragraphs")
 MIN_PARAGRAPHS = 2000
@@ -60,7 +59,7 @@ def worker(method: str, model_dir: str) -> dict:
     """Run one method in this process and return its figures."""
     import resource
 
-    from training.evaluate import score
+    from training import score
 
     rows = test_rows()
     texts = [r["text"] for r in rows]
@@ -83,8 +82,7 @@ def worker(method: str, model_dir: str) -> dict:
         agreement_sets = {name: [json.loads(line)["text"] for line in (ROOT / "data" / file).read_text(encoding="utf-8").splitlines()]
                           for name, file in AGREEMENT_SETS.items()}
     else:
-        from training.baselines import make_baseline
-        from training.data import load_splits
+        from training import load_splits, make_baseline
 
         splits = load_splits(ROOT / "data")
         estimator = make_baseline("tfidf").fit([r["text"] for r in splits.train], [r["label"] for r in splits.train])

@@ -10,15 +10,12 @@ duplicates an earlier one stays in its article page but is left out of the JSONL
 import hashlib
 import json
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
+from training.dedup import duplicate_pairs
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from training.dedup import duplicate_pairs  # noqa: E402
-
 DATA = ROOT / "data"
 LABELS = ("military_action", "funding_policy", "casualty_report", "attribution", "other")
 LINE = re.compile(r"^(" + "|".join(LABELS) + r") \| (\S.*)$")
@@ -47,7 +44,7 @@ def parse(path: Path) -> dict:
 
 
 def main() -> None:
-    articles = [parse(p) for p in sorted((DATA / "source").glob("*.txt")) if p.name != "README.md"]
+    articles = [parse(p) for p in sorted((DATA / "source").glob("*.txt"))]
     rows = []
     for article in articles:
         for i, p in enumerate(article["paragraphs"]):

@@ -13,26 +13,22 @@ here, never trained, tuned or chosen on.
 """
 
 import argparse
+import dataclasses
 import json
 import re
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
+from model import load_predictor
+from training import FULL_FINETUNE, load_splits, make_baseline, plot_confusion, read_examples, score, train
+from training.calibration import expected_calibration_error
+from training.invariance import flip_rates, load_statements, render as render_invariance
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from model import load_predictor  # noqa: E402
-from training import TrainConfig, load_splits, plot_confusion, read_examples, score, train  # noqa: E402
-from training.baselines import make_baseline  # noqa: E402
-from training.calibration import expected_calibration_error  # noqa: E402
-from training.invariance import flip_rates, load_statements, render as render_invariance  # noqa: E402
-
 REPORTS = ROOT / "reports"
-FULL_FINETUNE = dict(learning_rate=5e-5, epochs=3)  # as in make_shipped_model.py
 HELD_OUT = {"challenge": "challenge.jsonl", "wire": "challenge_wire.jsonl"}  # scored here only
 MIN_CONFIDENCE = 0.8  # the --min-confidence whose precision and coverage the calibration table reports
 
@@ -83,7 +79,7 @@ def main() -> None:
         print(f"full fine-tune, seed {seed}", flush=True)
         with tempfile.TemporaryDirectory() as scratch:
             started = time.perf_counter()
-            trained = train(TrainConfig(seed=seed, **FULL_FINETUNE), splits, Path(scratch) / "m", progress=False)
+            trained = train(dataclasses.replace(FULL_FINETUNE, seed=seed), splits, Path(scratch) / "m", progress=False)
             seconds = time.perf_counter() - started
             finetunes.append(evaluate_sets(f"full fine-tune seed {seed}", labels_of(load_predictor(trained.output)),
                                            sets, labels, seconds))

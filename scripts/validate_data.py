@@ -11,11 +11,10 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from training.data import normalise
+from training.dedup import duplicate_pairs
 
-from training.data import normalise  # noqa: E402
-from training.dedup import duplicate_pairs  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 LABELS = ("military_action", "funding_policy", "casualty_report", "attribution", "other")
 SPLITS = ("train", "validation", "test")

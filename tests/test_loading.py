@@ -4,7 +4,7 @@ import shutil
 import pytest
 
 from model.errors import InputError
-from model.loading import check_model_dir, load_model, resolve_base_model
+from model.loading import check_model_dir, labels_in_order, load_card, load_model, resolve_base_model
 
 
 def copy_model(tiny_model, tmp_path):
@@ -44,6 +44,28 @@ def test_pickle_only_directory_is_refused(tiny_model, tmp_path):
     (directory / "model.safetensors").rename(directory / "pytorch_model.bin")
     with pytest.raises(InputError, match="only pickle weights"):
         load_model(directory)
+
+
+def test_tensorflow_only_directory_is_refused_without_calling_it_pickle(tiny_model, tmp_path):
+    directory = copy_model(tiny_model, tmp_path)
+    (directory / "model.safetensors").rename(directory / "tf_model.h5")
+    with pytest.raises(InputError, match=r"only TensorFlow or Flax weights \(tf_model.h5\)") as error:
+        check_model_dir(directory)
+    assert "pickle" not in str(error.value)
+
+
+def test_a_directory_without_a_card_gets_one_that_says_how_it_is_stored(tiny_model, tmp_path):
+    directory = copy_model(tiny_model, tmp_path)
+    (directory / "model_card.json").unlink()
+    config = check_model_dir(directory)
+    assert load_card(directory, config).format == "full"
+    (directory / "adapter_config.json").write_text("{}")
+    assert load_card(directory, config).format == "lora"
+
+
+def test_labels_follow_the_output_indices_numerically():
+    config = {"id2label": {"10": "k", "2": "c", "0": "a", "1": "b"}}
+    assert labels_in_order(config) == ["a", "b", "c", "k"]
 
 
 def test_truncated_weights_give_an_error_not_a_traceback(tiny_model, tmp_path):

@@ -14,6 +14,8 @@ from pathlib import Path
 from model.atomic import replace_dir, staging_dir
 from model.errors import InputError
 from model.loading import DEFAULT_BASE_MODEL, is_local, resolve_base_model
+from model.predictor import DEFAULT_BATCH_SIZE
+from training.config import TrainConfig
 from training.data import Splits
 from training.evaluate import Evaluation, plot_confusion, score
 
@@ -32,7 +34,8 @@ class BaselineResult:
         return {split: {"macro_f1": e.macro_f1, "accuracy": e.accuracy} for split, e in self.evaluations.items()}
 
 
-def embed(texts: list[str], base_model: str = DEFAULT_BASE_MODEL, batch_size: int = 32, max_length: int = 256):
+def embed(texts: list[str], base_model: str = DEFAULT_BASE_MODEL, batch_size: int = DEFAULT_BATCH_SIZE,
+          max_length: int = TrainConfig.max_length):
     """Mean-pooled, L2-normalised embeddings of `texts` from the frozen base model."""
     import torch
     from transformers import AutoModel, AutoTokenizer

@@ -1,6 +1,6 @@
 """One dataclass holds every training setting; it checks them before any work starts."""
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from model.errors import InputError
 from model.loading import DEFAULT_BASE_MODEL
@@ -67,3 +67,9 @@ class TrainConfig:
 def setting_help(name: str) -> str:
     """The help of one TrainConfig field, for the command line."""
     return next(f.metadata["help"] for f in fields(TrainConfig) if f.name == name)
+
+
+# The recipes behind the shipped model and the comparison in reports/quality.md, written once
+# (scripts/make_shipped_model.py and scripts/compare.py train with them).
+FULL_FINETUNE = TrainConfig(learning_rate=5e-5, epochs=3, seed=42)  # every weight: the comparison
+SHIPPED = replace(FULL_FINETUNE, freeze_embeddings=True, augment_sourcing=True)  # so `compact` leaves the embeddings out

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from model.errors import InputError
+from model.predictor import DEFAULT_BATCH_SIZE
 from training.data import read_examples
 
 
@@ -45,7 +46,7 @@ def score(true: list[str], predicted: list[str], labels: list[str]) -> Evaluatio
     )
 
 
-def evaluate(model_dir: Path | None, data_file: Path, batch_size: int = 32) -> Evaluation:
+def evaluate(model_dir: Path | None, data_file: Path, batch_size: int = DEFAULT_BATCH_SIZE) -> Evaluation:
     """Label every paragraph of `data_file` with the model and score it against the file's labels."""
     from model.predictor import load_predictor
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from model.card import CARD_FILE, ModelCard
 from model.atomic import replace_dir, staging_dir
-from model.errors import InputError, RunError
-from model.loading import base_weights_sha256, is_local, resolve_base_model
+from model.errors import InputError, RunError, first_line
+from model.loading import LORA_FORMAT, base_weights_sha256, is_local, resolve_base_model
 from training.baselines import BASELINE_REPORT
 from training.config import TrainConfig
 from training.data import Splits, label_maps, load_splits
@@ -62,6 +62,169 @@ def check_output(output: Path, overwrite: bool, data: Path | None = None) -> Non
         raise InputError(f"cannot write {output}: {parent} is not writable")
 
 
+def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: bool = False,
+          progress: bool = True) -> TrainResult:
+    """Fine-tune `config.base_model` on `data` and save a classifier directory at `output`.
+
+    Three steps, as setfit's `train` runs `train_embeddings` then `train_classifier`: build the
+    model (`build_model`), train it with the Trainer (`make_trainer`), then calibrate it on
+    validation and describe it in its card (`calibrated_card`).
+
+    Args:
+        config: every training setting (validated when it was made).
+        data: a JSONL/CSV file, a directory of split files, or splits already loaded.
+        output: the model directory to write; it appears only when training has finished.
+        overwrite: replace an existing model directory at `output`.
+        progress: show the Trainer's progress bars.
+
+    Returns:
+        The output directory and the model card written there.
+    """
+    output = Path(output)
+    check_output(output, overwrite, None if isinstance(data, Splits) else data)
+    splits = data if isinstance(data, Splits) else load_splits(Path(data), config.validation_fraction, config.seed)
+    model, tokenizer = build_model(config, splits.labels)
+    if config.augment_sourcing:
+        from training.augment import sourcing_copies
+
+        splits = dataclasses.replace(splits, train=splits.train + sourcing_copies(splits.train, config.seed))
+    staging = staging_dir(output)
+    trainer = make_trainer(model, tokenizer, config, splits, staging / "checkpoints", progress)
+    try:
+        started = time.perf_counter()
+        trainer.train()
+        card = calibrated_card(trainer, config, splits, train_seconds=time.perf_counter() - started)
+        if trainer.is_world_process_zero():
+            _save(trainer.model, tokenizer, card, config, staging / "model")
+            replace_dir(staging / "model", output)
+    except OSError as exc:
+        raise RunError(f"training failed while writing ({exc}); {output} left unchanged") from None
+    finally:
+        if trainer.is_world_process_zero():
+            shutil.rmtree(staging, ignore_errors=True)
+    return TrainResult(output=output, card=card)
+
+
+def build_model(config: TrainConfig, labels: list[str]):
+    """(model, tokenizer): the base model with a fresh classification head for `labels`, from local files
+    when the base is a path, with LoRA or frozen word embeddings as the config asks."""
+    base = resolve_base_model(config.base_model)  # a mistyped path fails before transformers is imported
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, set_seed
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    set_seed(config.seed)
+    id2label, label2id = label_maps(labels)
+    local = is_local(base)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=local, trust_remote_code=False)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            base, num_labels=len(id2label), id2label=id2label, label2id=label2id,
+            local_files_only=local, use_safetensors=True, trust_remote_code=False,
+        )
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot load base model {config.base_model!r} ({first_line(exc)})") from None
+    if config.freeze_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
+    if config.lora_rank:
+        model = _with_lora(model, config.lora_rank)
+    return model, tokenizer
+
+
+def make_trainer(model, tokenizer, config: TrainConfig, splits: Splits, checkpoints: Path, progress: bool):
+    """A Trainer on the tokenized train and validation splits: early stopping on validation macro-F1,
+    the best epoch kept, and the loss weighted by label frequency when the config asks."""
+    import torch
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer, TrainingArguments
+
+    train_set = tokenize(splits, "train", tokenizer, config)
+    validation_set = tokenize(splits, "validation", tokenizer, config)
+    weights = class_weights(train_set["labels"], len(splits.labels), config.class_weights)
+    args = TrainingArguments(
+        output_dir=str(checkpoints),
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=64,
+        learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay,
+        warmup_steps=config.warmup_ratio,  # a float below 1: a share of the steps
+        label_smoothing_factor=config.label_smoothing,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        logging_strategy="epoch",
+        load_best_model_at_end=True,
+        metric_for_best_model="macro_f1",
+        greater_is_better=True,
+        save_total_limit=1,
+        save_only_model=True,
+        seed=config.seed,
+        data_seed=config.seed,
+        report_to=[],
+        disable_tqdm=not progress,
+        dataloader_pin_memory=False,
+        train_sampling_strategy="group_by_length",  # batches of similar length: less padding, faster on CPU
+        # With no accelerator, say so: torchrun then trains on several CPU processes (gloo).
+        use_cpu=not (torch.cuda.is_available() or torch.backends.mps.is_available()),
+    )
+    return Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_set,
+        eval_dataset=validation_set,
+        processing_class=tokenizer,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=_metrics,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)],
+        compute_loss_func=_weighted_loss(weights) if weights else None,
+    )
+
+
+def tokenize(splits: Splits, split: str, tokenizer, config: TrainConfig):
+    """One split as a `datasets.Dataset` of token ids and label ids, each text cut to one window."""
+    dataset = splits.dataset(split, label_maps(splits.labels)[1])
+    return dataset.map(
+        lambda batch: tokenizer(batch["text"], truncation=True, max_length=config.max_length),
+        batched=True, remove_columns=["text", "label"],
+    )
+
+
+def calibrated_card(trainer, config: TrainConfig, splits: Splits, train_seconds: float) -> ModelCard:
+    """The trained model's card: its temperature fitted on validation (it changes scores, never labels),
+    validation and test metrics, the data and the settings it was trained with."""
+    import numpy as np
+
+    from model.predictor import softmax
+    from training.calibration import expected_calibration_error, fit_temperature
+
+    validation = trainer.predict(trainer.eval_dataset)
+    validation_labels = np.asarray(validation.label_ids)
+    temperature = fit_temperature(validation.predictions, validation_labels)
+    metrics = {"validation": {
+        **_metrics(validation),
+        "ece_before": expected_calibration_error(softmax(validation.predictions), validation_labels),
+        "ece_after": expected_calibration_error(softmax(validation.predictions, temperature), validation_labels),
+    }}
+    if splits.test:
+        metrics["test"] = _metrics(trainer.predict(tokenize(splits, "test", trainer.processing_class, config)))
+    return ModelCard(
+        labels=splits.labels,
+        base_model=config.base_model,
+        format=LORA_FORMAT if config.lora_rank else "full",
+        base_sha256=base_weights_sha256(resolve_base_model(config.base_model)) if config.lora_rank else "",
+        data_sha256=splits.sha256,
+        data_size=splits.sizes(),
+        seed=config.seed,
+        metrics=metrics,
+        training={**config.to_dict(), "class_weights_used": trainer.compute_loss_func is not None,
+                  "epochs_run": round(float(trainer.state.epoch or 0), 2), "world_size": trainer.args.world_size,
+                  "train_seconds": round(train_seconds, 1)},
+        max_length=config.max_length,
+        temperature=round(temperature, 4),
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
 def class_weights(train_labels: list[int], n_labels: int, mode: str) -> list[float] | None:
     """Inverse-frequency weights, on when asked or (auto) when the largest class is over 2x the smallest."""
     counts = Counter(train_labels)
@@ -95,141 +258,6 @@ def _metrics(eval_prediction) -> dict:
         "macro_f1": float(f1_score(labels, predicted, average="macro", zero_division=0)),
         "accuracy": float(accuracy_score(labels, predicted)),
     }
-
-
-def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: bool = False, progress: bool = True) -> TrainResult:
-    """Fine-tune `config.base_model` on `data` and save a classifier directory at `output`."""
-    output = Path(output)
-    check_output(output, overwrite, None if isinstance(data, Splits) else data)
-    splits = data if isinstance(data, Splits) else load_splits(Path(data), config.validation_fraction, config.seed)
-    base = resolve_base_model(config.base_model)
-
-    import numpy as np
-    import torch
-    from transformers import (
-        AutoModelForSequenceClassification,
-        AutoTokenizer,
-        DataCollatorWithPadding,
-        EarlyStoppingCallback,
-        Trainer,
-        TrainingArguments,
-        set_seed,
-    )
-    from transformers.utils import logging as hf_logging
-
-    from model.predictor import softmax
-    from training.calibration import expected_calibration_error, fit_temperature
-
-    hf_logging.set_verbosity_error()
-    set_seed(config.seed)
-    id2label, label2id = label_maps(splits.labels)
-    local = is_local(base)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=local, trust_remote_code=False)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            base, num_labels=len(id2label), id2label=id2label, label2id=label2id,
-            local_files_only=local, use_safetensors=True, trust_remote_code=False,
-        )
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot load base model {config.base_model!r} ({str(exc).splitlines()[0]})") from None
-    if config.freeze_embeddings:
-        model.get_input_embeddings().weight.requires_grad_(False)
-    if config.lora_rank:
-        model = _with_lora(model, config.lora_rank)
-
-    if config.augment_sourcing:
-        from training.augment import sourcing_copies
-
-        splits = dataclasses.replace(splits, train=splits.train + sourcing_copies(splits.train, config.seed))
-
-    def tokenized(split: str):
-        dataset = splits.dataset(split, label2id)
-        return dataset.map(
-            lambda batch: tokenizer(batch["text"], truncation=True, max_length=config.max_length),
-            batched=True, remove_columns=["text", "label"],
-        )
-
-    train_set, validation_set = tokenized("train"), tokenized("validation")
-    weights = class_weights(train_set["labels"], len(id2label), config.class_weights)
-    staging = staging_dir(output)
-    args = TrainingArguments(
-        output_dir=str(staging / "checkpoints"),
-        num_train_epochs=config.epochs,
-        max_steps=config.max_steps,
-        per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=64,
-        learning_rate=config.learning_rate,
-        weight_decay=config.weight_decay,
-        warmup_steps=config.warmup_ratio,
-        label_smoothing_factor=config.label_smoothing,
-        eval_strategy="epoch",
-        save_strategy="epoch",
-        logging_strategy="epoch",
-        load_best_model_at_end=True,
-        metric_for_best_model="macro_f1",
-        greater_is_better=True,
-        save_total_limit=1,
-        save_only_model=True,
-        seed=config.seed,
-        data_seed=config.seed,
-        report_to=[],
-        disable_tqdm=not progress,
-        dataloader_pin_memory=False,
-        train_sampling_strategy="group_by_length",  # batches of similar length: less padding, faster on CPU
-        # With no accelerator, say so: torchrun then trains on several CPU processes (gloo).
-        use_cpu=not (torch.cuda.is_available() or torch.backends.mps.is_available()),
-    )
-    trainer = Trainer(
-        model=model,
-        args=args,
-        train_dataset=train_set,
-        eval_dataset=validation_set,
-        processing_class=tokenizer,
-        data_collator=DataCollatorWithPadding(tokenizer),
-        compute_metrics=_metrics,
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)],
-        compute_loss_func=_weighted_loss(weights) if weights else None,
-    )
-    try:
-        started = time.perf_counter()
-        trainer.train()
-        train_seconds = time.perf_counter() - started
-        # Calibrate on validation: the temperature changes scores, never labels.
-        val = trainer.predict(validation_set)
-        val_labels = np.asarray(val.label_ids)
-        temperature = fit_temperature(val.predictions, val_labels)
-        metrics = {"validation": {
-            **_metrics(val),
-            "ece_before": expected_calibration_error(softmax(val.predictions), val_labels),
-            "ece_after": expected_calibration_error(softmax(val.predictions, temperature), val_labels),
-        }}
-        if splits.test:
-            metrics["test"] = _metrics(trainer.predict(tokenized("test")))
-        card = ModelCard(
-            labels=splits.labels,
-            base_model=config.base_model,
-            format="lora" if config.lora_rank else "full",
-            base_sha256=base_weights_sha256(base) if config.lora_rank else "",
-            data_sha256=splits.sha256,
-            data_size=splits.sizes(),
-            seed=config.seed,
-            metrics=metrics,
-            training={**config.to_dict(), "class_weights_used": weights is not None,
-                      "epochs_run": round(float(trainer.state.epoch or 0), 2), "world_size": args.world_size,
-                      "train_seconds": round(train_seconds, 1)},
-            max_length=config.max_length,
-            temperature=round(temperature, 4),
-            created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        )
-        if trainer.is_world_process_zero():
-            _save(trainer.model, tokenizer, card, config, staging / "model")
-            replace_dir(staging / "model", output)
-    except OSError as exc:
-        raise RunError(f"training failed while writing ({exc}); {output} left unchanged") from None
-    finally:
-        if trainer.is_world_process_zero():
-            shutil.rmtree(staging, ignore_errors=True)
-    return TrainResult(output=output, card=card)
 
 
 def _with_lora(model, rank: int):
