@@ -126,7 +126,11 @@ def weight_only(graph) -> int:
 
 
 def export(directory: Path, quantize: bool = True) -> Path:
-    """Write `directory`/model.int8.onnx (or an fp32 model.onnx with quantize=False) and return its path."""
+    """Write `directory`/model.int8.onnx, the file the Predictor runs, and return its path.
+
+    With quantize=False the fp32 graph is written as model.onnx instead. The Predictor never loads
+    that file: it is the reference that shows the traced graph gives PyTorch's labels (tests/test_onnx.py).
+    """
     import torch
 
     directory = Path(directory)

