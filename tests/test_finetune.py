@@ -151,3 +151,64 @@ def test_sourcing_copies_keep_the_label_and_only_frame_plain_sentences():
     (copy,) = sourcing_copies(rows, seed=1)
     assert copy["label"] == "military_action" and copy["text"] != rows[0]["text"]
     assert "river crossing" in copy["text"] and sourcing_copies(rows, seed=1) == [copy]
+
+
+def _first_test_paragraphs(n: int) -> list[str]:
+    return [json.loads(line)["text"] for line in (ROOT / "data" / "test.jsonl").read_text(encoding="utf-8").splitlines()[:n]]
+
+
+def test_init_from_the_shipped_model_starts_from_its_accuracy(tmp_path, tiny_file):
+    """A few steps on a few labels continue the shipped model: its labels and nearly all its answers are kept,
+    where the same steps from the base model know nothing yet."""
+    from model import load_predictor
+
+    few = tmp_path / "few.jsonl"
+    rows = [r for r in map(json.loads, tiny_file.read_text().splitlines()) if r["label"] in ("other", "attribution")]
+    few.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    config = TrainConfig(init_from="shipped", epochs=1, max_steps=2, batch_size=8, learning_rate=1e-5, validation_fraction=0.25)
+    result = train(config, few, tmp_path / "continued", progress=False)
+    shipped = load_predictor(backend="torch")
+    assert result.card.labels == shipped.labels, "the data's two labels are among the model's five: its head is kept"
+    assert result.card.base_model == read_card(ROOT / "model" / "default").base_model
+    assert result.card.training["init_from"] == "shipped"
+    texts = _first_test_paragraphs(60)
+    before = [p.label for p in shipped.predict(texts)]
+    after = [p.label for p in load_predictor(tmp_path / "continued", backend="torch").predict(texts)]
+    assert sum(a == b for a, b in zip(before, after)) >= 57
+
+
+def test_init_from_with_other_labels_gets_a_new_head(tmp_path, tiny_file):
+    from model import load_predictor
+
+    own = tmp_path / "own.jsonl"
+    rows = [{"text": r["text"], "label": "event" if r["label"] != "other" else "noise"}
+            for r in map(json.loads, tiny_file.read_text().splitlines())]
+    own.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = train(TrainConfig(init_from="shipped", **FAST), own, tmp_path / "mine", progress=False)
+    assert result.card.labels == ["event", "noise"]
+    assert load_predictor(tmp_path / "mine").predict("Rebels shelled the port.").label in ("event", "noise")
+
+
+def test_mix_corpus_adds_the_corpus_train_split_but_never_your_validation(tmp_path, tiny_file):
+    from training.data import load_splits
+    from training.finetune import mixed_with
+
+    mine = load_splits(tiny_file, 0.25, 42)
+    corpus = tmp_path / "corpus.jsonl"
+    held = mine.validation[0]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in [held] + [
+        {"text": f"Mortar fire hit sector {i} overnight, the army said.", "label": "military_action"} for i in range(9)
+    ] + [{"text": f"Donors pledged {i} million for the clinics.", "label": "funding_policy"} for i in range(9)]))
+    mixed = mixed_with(mine, corpus, TrainConfig(validation_fraction=0.1))
+    assert len(mixed.train) > len(mine.train) and mixed.validation == mine.validation
+    assert held["text"] not in {r["text"] for r in mixed.train}, "a paragraph you validate on is never trained on"
+
+
+def test_cli_init_from_a_missing_directory_is_one_line(tmp_path, tiny_file):
+    from typer.testing import CliRunner
+
+    from model.cli import app
+
+    result = CliRunner().invoke(app, ["train", "--data", str(tiny_file), "--output", str(tmp_path / "m"),
+                                      "--init-from", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and result.output.strip() == f"error: --init-from {tmp_path / 'nope'}: not found"

@@ -34,6 +34,10 @@ class TrainConfig:
     max_steps: int = setting(-1, "Stop after this many optimiser steps (-1: no limit).")
     augment_sourcing: bool = setting(False, "Also train on a wire-style sourced copy of each plain event, "
                                             "toll or decision sentence.")
+    init_from: str = setting("", "Continue from this model directory ('shipped': the shipped model): its weights, and "
+                                 "its head when the data's labels are among its own (else a new head).")
+    mix_corpus: str = setting("", "Also train on the train split of this labelled corpus (a file or directory, "
+                                  "e.g. data/, ours); validation and test stay your data's.")
     label_smoothing: float = setting(0.0, "Spread this much of each target over the other labels (0: off); "
                                           "less over-confidence.")
 
@@ -57,6 +61,8 @@ class TrainConfig:
             problems.append(f"label smoothing must be in [0, 0.5), got {self.label_smoothing}")
         if self.lora_rank < 0:
             problems.append(f"LoRA rank must be >= 0, got {self.lora_rank}")
+        if self.init_from and self.lora_rank:
+            problems.append("a LoRA adapter trains from the base model, not from --init-from; choose one")
         if problems:
             raise InputError("; ".join(problems))
 

@@ -83,7 +83,14 @@ def train(config: TrainConfig, data: Path | Splits, output: Path, overwrite: boo
     output = Path(output)
     check_output(output, overwrite, None if isinstance(data, Splits) else data)
     splits = data if isinstance(data, Splits) else load_splits(Path(data), config.validation_fraction, config.seed)
-    model, tokenizer = build_model(config, splits.labels)
+    if config.mix_corpus:
+        splits = mixed_with(splits, Path(config.mix_corpus), config)
+    if config.init_from:
+        model, tokenizer, labels, base = continued_model(config, splits.labels)
+        splits = dataclasses.replace(splits, labels=labels)  # the model's label ids, which may be more than the data has
+        config = dataclasses.replace(config, base_model=base)  # the card names the model's own base
+    else:
+        model, tokenizer = build_model(config, splits.labels)
     if config.augment_sourcing:
         from training.augment import sourcing_copies
 
@@ -129,6 +136,46 @@ def build_model(config: TrainConfig, labels: list[str]):
     if config.lora_rank:
         model = _with_lora(model, config.lora_rank)
     return model, tokenizer
+
+
+def continued_model(config: TrainConfig, labels: list[str]):
+    """(model, tokenizer, labels, base model name) to continue training from `config.init_from`: its weights,
+    and its head when `labels` are among its own (then its labels are kept, in its order); else a new head."""
+    from transformers import AutoTokenizer, set_seed
+
+    from model.loading import DEFAULT_MODEL_DIR, load_model
+
+    directory = DEFAULT_MODEL_DIR if config.init_from == "shipped" else Path(config.init_from)
+    set_seed(config.seed)
+    model, card = load_model(directory)  # safetensors only, no code run, no network
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True, trust_remote_code=False)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{directory}: cannot load its tokenizer ({first_line(exc)})") from None
+    own = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    if set(labels) <= set(own):
+        labels = own
+    else:
+        import torch
+
+        id2label, label2id = label_maps(labels)
+        model.classifier = torch.nn.Linear(model.classifier.in_features, len(labels))
+        model.config.update({"num_labels": len(labels), "id2label": id2label, "label2id": label2id})
+    model.float().train()
+    if config.freeze_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
+    return model, tokenizer, labels, card.base_model
+
+
+def mixed_with(splits: Splits, corpus: Path, config: TrainConfig) -> Splits:
+    """`splits` with the train split of another corpus added; paragraphs in `splits`' validation or test are left out."""
+    from training.data import normalise
+
+    other = load_splits(corpus, config.validation_fraction, config.seed)
+    known = {normalise(r["text"]) for r in splits.train + splits.validation + splits.test}
+    added = [r for r in other.train if normalise(r["text"]) not in known]
+    return dataclasses.replace(splits, train=splits.train + added, labels=sorted(set(splits.labels) | set(other.labels)),
+                               sha256=f"{splits.sha256}+{other.sha256}")
 
 
 def make_trainer(model, tokenizer, config: TrainConfig, splits: Splits, checkpoints: Path, progress: bool):

@@ -42,6 +42,8 @@ def train_command(
     max_steps: Annotated[int, _setting("max_steps")] = DEFAULTS.max_steps,
     augment_sourcing: Annotated[bool, _setting("augment_sourcing", "--augment-sourcing")] = DEFAULTS.augment_sourcing,
     label_smoothing: Annotated[float, _setting("label_smoothing")] = DEFAULTS.label_smoothing,
+    init_from: Annotated[str, _setting("init_from")] = DEFAULTS.init_from,
+    mix_corpus: Annotated[str, _setting("mix_corpus")] = DEFAULTS.mix_corpus,
     baseline: Annotated[Optional[Baseline], typer.Option(help="Train a baseline instead of fine-tuning.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output directory.")] = False,
 ) -> None:
@@ -53,7 +55,11 @@ def train_command(
         base_model=base_model, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
         max_length=max_length, seed=seed, class_weights=class_weights.value, lora_rank=lora_rank, max_steps=max_steps,
         freeze_embeddings=freeze_embeddings, augment_sourcing=augment_sourcing, label_smoothing=label_smoothing,
+        init_from=init_from, mix_corpus=mix_corpus,
     )
+    for option, path in (("--init-from", init_from), ("--mix-corpus", mix_corpus)):
+        if path and not (option == "--init-from" and path == "shipped") and not Path(path).exists():
+            raise InputError(f"{option} {path}: not found")
     check_output(output, overwrite, data)
     splits = load_splits(data, config.validation_fraction, config.seed)
     quiet = not is_main_process()
