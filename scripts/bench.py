@@ -11,8 +11,10 @@ process (so peak memory is its own):
   (c) TF-IDF + logistic regression, for scale.
 For each: paragraphs/s, p50/p95 latency of single-paragraph calls, peak RSS and macro-F1; for int8
 against fp32, the share of labels that agree on the test split and both challenge sets. Then
-the CLI: `classify data/samples/article.txt` from process start to exit (warm file cache), and
-peak memory classifying 1,000 and 10,000 paragraphs streamed from a file.
+the CLI: `classify data/samples/article.txt` from process start to exit (warm file cache),
+peak memory classifying 1,000 and 10,000 paragraphs streamed from a file, and `suggest -n 100`
+over a pool of 10,000 distinct paragraphs. The section of bench.md that scripts/bench_dataset.py
+writes (between its markers) is kept.
 """
 
 import argparse
@@ -32,6 +34,8 @@ CLI = str(Path(sys.executable).parent / "conflict-paragraphs")
 MIN_PARAGRAPHS = 2000
 LATENCY_CALLS = 200
 AGREEMENT_SETS = {"test": "test.jsonl", "challenge": "challenge.jsonl", "wire": "challenge_wire.jsonl"}
+SUGGEST_POOL = 10_000
+KEPT_SECTION = ("<!-- bench_dataset:start -->", "<!-- bench_dataset:end -->")  # scripts/bench_dataset.py's
 
 
 def test_rows() -> list[dict]:
@@ -184,6 +188,8 @@ def main() -> None:
         seconds, rss, code = run_measured([CLI, "classify", str(one_line), "--format", "jsonl"])
         stream["one_line_10mb"] = {"seconds": round(seconds, 1), "peak_rss_mb": round(rss, 1), "exit_code": code}
         print(f"streamed a 10 MB line: {stream['one_line_10mb']}", flush=True)
+        suggested = measure_suggest(scratch)
+        print(f"suggest: {suggested}", flush=True)
 
     int8, fp32 = results["predictor-onnx"].pop("labels_by_set"), results["predictor-torch"].pop("labels_by_set")
     for r in results.values():
@@ -194,11 +200,34 @@ def main() -> None:
     fp32_f1 = results["predictor-torch"]["macro_f1"]
     report = {"machine": f"{os.cpu_count()} CPU cores", "methods": results, "predictor_over_pipeline": round(ratio, 2),
               "int8_macro_f1_change_points": round(100 * (results["predictor-onnx"]["macro_f1"] - fp32_f1), 2),
-              "int8_vs_fp32_labels": agreement, "explain": explained, "cli": cli, "streaming": {str(k): v for k, v in stream.items()},
+              "int8_vs_fp32_labels": agreement, "explain": explained, "cli": cli, "suggest": suggested,
+              "streaming": {str(k): v for k, v in stream.items()},
               "streaming_rss_growth": round(stream[args.stream_paragraphs]["peak_rss_mb"] / stream[1000]["peak_rss_mb"] - 1, 3)}
     (REPORTS / "bench.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    (REPORTS / "bench.md").write_text(render(report, args.stream_paragraphs), encoding="utf-8")
+    (REPORTS / "bench.md").write_text(render(report, args.stream_paragraphs) + kept_section(REPORTS / "bench.md"),
+                                      encoding="utf-8")
     print(render(report, args.stream_paragraphs))
+
+
+def measure_suggest(scratch: Path) -> dict:
+    """`suggest -n 100` from process start to exit over SUGGEST_POOL distinct paragraphs (the corpus and
+    both challenge sets, then numbered copies: repeats would be skipped, not scored)."""
+    texts = [json.loads(line)["text"] for name in ("train", "validation", "test", "challenge", "challenge_wire")
+             for line in (ROOT / "data" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+    pool = texts + [f"{text} (item {i})" for i, text in enumerate(texts * 2)]
+    path = scratch / "pool.jsonl"
+    path.write_text("".join(json.dumps({"text": t}) + "\n" for t in pool[:SUGGEST_POOL]), encoding="utf-8")
+    seconds, rss, code = run_measured([CLI, "suggest", str(path), "-n", "100", "--output", str(scratch / "batch.jsonl")])
+    return {"pool": SUGGEST_POOL, "n": 100, "seconds": round(seconds, 1), "peak_rss_mb": round(rss, 1), "exit_code": code}
+
+
+def kept_section(path: Path) -> str:
+    """The part of the old bench.md that another script writes, if there is one."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = KEPT_SECTION
+    if start in old and end in old:
+        return "\n" + old[old.index(start): old.index(end) + len(end)] + "\n"
+    return ""
 
 
 def render(report: dict, big: int) -> str:
@@ -222,7 +251,9 @@ def render(report: dict, big: int) -> str:
               f"- Streaming: 1,000 paragraphs peak RSS {stream['1000']['peak_rss_mb']:.0f} MB, {big:,} paragraphs "
               f"{stream[str(big)]['peak_rss_mb']:.0f} MB ({100 * report['streaming_rss_growth']:+.1f}%), "
               f"{stream[str(big)]['seconds']:.0f} s; a 10 MB file with no line break, read in 256 KiB pieces: peak RSS "
-              f"{stream['one_line_10mb']['peak_rss_mb']:.0f} MB, {stream['one_line_10mb']['seconds']:.0f} s.", ""]
+              f"{stream['one_line_10mb']['peak_rss_mb']:.0f} MB, {stream['one_line_10mb']['seconds']:.0f} s.",
+              f"- `suggest -n 100` over a pool of {report['suggest']['pool']:,} distinct paragraphs: "
+              f"{report['suggest']['seconds']:.0f} s from process start to exit, peak RSS {report['suggest']['peak_rss_mb']:.0f} MB.", ""]
     return "\n".join(lines)
 
 
