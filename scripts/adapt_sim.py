@@ -133,8 +133,8 @@ def render(results: dict, sizes: list[int]) -> str:
         "# Adapting to a new domain: labels chosen by `suggest` against labels chosen at random",
         "",
         f"Made by `python scripts/adapt_sim.py`. Domain: the corpus's {', '.join(results['domain_styles'])} "
-        f"paragraphs, held out of the base model's training; {results['pool']} of them are the pool labels "
-        f"are drawn from, {results['test']} (other articles) the test. Each run trains the base model "
+        f"paragraphs, held out of the base model's training; {results['pool']} of them form the pool that labels "
+        f"are drawn from, {results['test']} (from other articles) the test. Each run trains the base model "
         f"further on the chosen labels alone (`train --init-from`, at most {results['adapt_epochs']:g} epochs, "
         "a tenth held out for validation); macro-F1 on the domain's test, mean and spread over seeds.",
         "",
@@ -153,6 +153,11 @@ def render(results: dict, sizes: list[int]) -> str:
         verdict = "met" if gain_100 >= gain_200 else "missed"
         lines += ["", f"Target (100 suggested gain at least as much as 200 random): **{verdict}** "
                       f"({gain_100:+.4f} against {gain_200:+.4f})."]
+    lines += ["", "Reading it: each run trains on the chosen labels alone, with no corpus mixed in, and its early "
+              "stopping sees only a tenth of them. The more of a small pool's hardest paragraphs a run trains on, "
+              "for more steps, the further it can move from what the base model knew, and the wider the spread "
+              "over seeds; `--mix-corpus data/` is the remedy the loop offers for that (not measured here). "
+              "One domain, one run of this script: a guide to the size of the effect, not a guarantee."]
     return "\n".join(lines) + "\n"
 
 
