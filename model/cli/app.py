@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -98,7 +99,8 @@ app = typer.Typer(
 
 # Options that several commands share, written once.
 ModelOption = Annotated[Optional[Path], typer.Option("--model", help="Model directory. Default: the shipped model.")]
-BackendOption = Annotated[str, typer.Option(help="auto (ONNX when the model is exported, else torch), onnx or torch.")]
+Backend = Enum("Backend", {name: name for name in ("auto", "onnx", "torch")}, type=str)  # load_predictor's choices
+BackendOption = Annotated[Backend, typer.Option(help="auto (ONNX when the model is exported, else torch), onnx or torch.")]
 
 
 @app.callback()
