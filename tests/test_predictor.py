@@ -134,3 +134,10 @@ def test_background_windows_never_outvote_a_reporting_window(predictor):
     combined = predictor._combine(windows, owners, np.zeros((2, len(predictor.labels))))
     assert combined[0].argmax() == cas, "paragraph 0: two background windows, one reporting window"
     assert combined[1].argmax() == other, "paragraph 1: only background"
+
+
+def test_an_unknown_backend_is_named():
+    from model.errors import InputError
+
+    with pytest.raises(InputError, match="unknown backend 'gpu'; choose auto, onnx or torch"):
+        load_predictor(backend="gpu")
