@@ -4,11 +4,12 @@
     >>> predict("Rebels shelled the airport overnight.").label
     'military_action'
 
-Importing this package does not import torch; the first prediction loads the model.
+Importing this package imports neither torch nor ray; the first prediction loads the model.
 """
 
 from model.articles import split_paragraphs
 from model.classify import ArticleParagraph, classify_article
+from model.dataset import ParagraphClassifier, classify_dataset
 from model.errors import ConflictParagraphsError, InputError, RunError
 from model.predictor import Prediction, Predictor, load_predictor, predict
 
@@ -16,10 +17,12 @@ __all__ = [
     "ArticleParagraph",
     "ConflictParagraphsError",
     "InputError",
+    "ParagraphClassifier",
     "Prediction",
     "Predictor",
     "RunError",
     "classify_article",
+    "classify_dataset",
     "load_predictor",
     "predict",
     "split_paragraphs",

@@ -65,11 +65,13 @@ def load_onnx_backend(path: Path, directory: Path) -> OnnxBackend:
 
 
 def session_for(model: str | bytes, path: Path):
-    """An ONNX Runtime session on all cores, from a file or serialised graph; `path` names it in errors."""
+    """An ONNX Runtime session on `inference_threads()` cores, from a file or serialised graph; `path` names it in errors."""
     import onnxruntime as ort
 
+    from model.predictor import inference_threads
+
     options = ort.SessionOptions()
-    options.intra_op_num_threads = os.cpu_count() or 1
+    options.intra_op_num_threads = inference_threads()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # errors only: ONNX Runtime's advice is not for our users
     try:

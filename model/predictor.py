@@ -193,6 +193,7 @@ def load_predictor(path: str | Path | None = None, backend: str = "auto") -> Pre
     from model.loading import DEFAULT_MODEL_DIR, check_model_dir, labels_in_order, load_card, onnx_path
 
     directory = Path(path) if path is not None else DEFAULT_MODEL_DIR
+    backend = getattr(backend, "value", backend)  # the CLI passes its Enum
     if backend not in ("auto", "onnx", "torch"):
         raise InputError(f"unknown backend {backend!r}; choose auto, onnx or torch")
     config = check_model_dir(directory)
@@ -206,9 +207,19 @@ def load_predictor(path: str | Path | None = None, backend: str = "auto") -> Pre
 
     from model.loading import load_model
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(inference_threads())
     model, card = load_model(directory)
     return Predictor(TorchBackend(model), _tokenizer(directory), card, labels_in_order(config))
+
+
+def inference_threads() -> int:
+    """Threads a model runs on: OMP_NUM_THREADS when set (a Ray worker's is its share of CPUs), else every core.
+
+    Several workers on one machine (Ray actors, one per core) would otherwise each start a
+    thread per core and fight over them.
+    """
+    given = os.environ.get("OMP_NUM_THREADS", "")
+    return int(given) if given.isdigit() and int(given) > 0 else os.cpu_count() or 1
 
 
 def _tokenizer(directory: Path):

@@ -9,7 +9,7 @@ To add a group of commands, write `model/cli/<group>.py` whose functions registe
 `@app.command()` on `from model.cli.app import app`, and import that module here.
 """
 
-from model.cli import classify, train, export, adapt  # noqa: F401  (importing registers their commands, listed in this order)
+from model.cli import classify, train, export, adapt, dataset  # noqa: F401  (importing registers their commands, listed in this order)
 from model.cli.app import app, main
 
 __all__ = ["app", "main"]
