@@ -298,8 +298,8 @@ def _columns(filesystem, path: str, kind: str, text_column: str) -> list[str]:
 
 
 def _lines(raw) -> Iterator[bytes]:
-    """The lines of a binary stream; a line over MAX_ARTICLE_CHARS * 2 bytes is read in pieces and
-    comes out as b"" plus a marker, so no line can make memory grow."""
+    """The lines of a binary stream; a line over 2 * MAX_ARTICLE_CHARS bytes is read in pieces and
+    skipped, and comes out as the _TOO_LONG marker: no line can make memory grow."""
     limit = 2 * MAX_ARTICLE_CHARS  # JSON escapes make a line longer than its text
     stream = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw
     while line := stream.readline(limit + 1):
@@ -320,35 +320,38 @@ def _local_rows(source: _Input, text_column: str, id_column: str) -> Iterator[tu
     import pyarrow.csv
     import pyarrow.parquet as pq
 
-    filesystem, row_number = source.filesystem, 0
+    row_number = 0
     for path in source.files:
-        if source.kind == "articles":
-            if filesystem.get_file_info(path).size > MAX_ARTICLE_CHARS:
-                yield path, _Unreadable(_TOO_LARGE)
-                continue
-            with filesystem.open_input_stream(path) as raw:
-                yield path, raw.read()
-            continue
-        if source.kind == "jsonl":
-            with filesystem.open_input_stream(path) as raw:
-                rows = (_json_row(line, number, text_column, id_column) for number, line in enumerate(_lines(raw), 1) if line.strip())
-                for row_id, text in rows:
-                    yield (row_id if source.has_id else row_number), text
-                    row_number += 1
-            continue
-        columns = [text_column] + ([id_column] if source.has_id else [])
         try:
+            if source.kind == "articles":
+                yield path, _read_article_file(source.filesystem, path)
+                continue
+            if source.kind == "jsonl":
+                with source.filesystem.open_input_stream(path) as raw:
+                    lines = enumerate(_lines(raw), 1)
+                    for row_id, text in (_json_row(line, n, text_column, id_column) for n, line in lines if line.strip()):
+                        yield (row_id if source.has_id else row_number), text
+                        row_number += 1
+                continue
+            columns = [text_column] + ([id_column] if source.has_id else [])
             if source.kind == "parquet":
-                batches = pq.ParquetFile(filesystem.open_input_file(path)).iter_batches(batch_size=1024, columns=columns)
+                batches = pq.ParquetFile(source.filesystem.open_input_file(path)).iter_batches(batch_size=1024, columns=columns)
             else:
-                batches = pyarrow.csv.open_csv(filesystem.open_input_stream(path), convert_options=_csv_options(columns))
+                batches = pyarrow.csv.open_csv(source.filesystem.open_input_stream(path), convert_options=_csv_options(columns))
             for batch in batches:
                 texts = batch.column(text_column).to_pylist()
                 ids = batch.column(id_column).to_pylist() if source.has_id else range(row_number, row_number + len(texts))
                 yield from zip(ids, texts)
                 row_number += len(texts)
-        except (OSError, ValueError) as exc:  # a broken file, or a file without the columns
+        except (OSError, ValueError) as exc:  # unreadable, a broken Parquet or CSV file, or one without the columns
             raise InputError(f"{path}: cannot read as {source.kind} ({first_line(exc)})") from None
+
+
+def _read_article_file(filesystem, path: str) -> bytes | _Unreadable:
+    if filesystem.get_file_info(path).size > MAX_ARTICLE_CHARS:
+        return _Unreadable(_TOO_LARGE)
+    with filesystem.open_input_stream(path) as raw:
+        return raw.read()
 
 
 def _json_object(line: bytes) -> dict | None:
@@ -657,9 +660,10 @@ def _run_ray(source: _Input, staging: str, fmt: DatasetFormat, options: dict, id
         except Exception as exc:  # no cluster at that address
             where = address or os.environ.get("RAY_ADDRESS") or "a local instance"
             raise RunError(f"cannot start or reach Ray at {where}: {first_line(exc)}") from None
-    context = ray.data.DataContext.get_current()
-    saved = context.enable_progress_bars, context.print_on_execution_start
+    context, data_log = ray.data.DataContext.get_current(), logging.getLogger("ray.data")
+    saved = context.enable_progress_bars, context.print_on_execution_start, data_log.level
     context.enable_progress_bars = context.print_on_execution_start = False  # ours is the bar
+    data_log.setLevel(logging.ERROR)  # Ray Data tells of each step at INFO on its own handler
     try:
         cpus = ray.cluster_resources().get("CPU", 1.0)
         workers = workers or max(1, int(cpus) - 1)
@@ -684,7 +688,8 @@ def _run_ray(source: _Input, staging: str, fmt: DatasetFormat, options: dict, id
             poller.join()
         report(ray.get(counter.total.remote()))
     finally:
-        context.enable_progress_bars, context.print_on_execution_start = saved
+        context.enable_progress_bars, context.print_on_execution_start = saved[:2]
+        data_log.setLevel(saved[2])
         if started_here:
             ray.shutdown()
 
