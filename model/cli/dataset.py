@@ -37,7 +37,7 @@ def classify_dataset_command(
     from model.dataset import classify_dataset
 
     result = classify_dataset(source, output, engine=engine, fmt=format, summary=summary, text_column=text_column,
-                              id_column=id_column, model=model_dir, backend=backend, batch_size=batch_size,
+                              id_column=id_column, model=model_dir, backend=getattr(backend, "value", backend), batch_size=batch_size,
                               articles_per_batch=articles_per_batch, workers=workers, address=address,
                               overwrite=overwrite, progress=True)
     rate = result.paragraphs / result.seconds if result.seconds else 0.0
