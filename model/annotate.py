@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.errors import InputError
+from model.suggest import jsonl_rows
 
 COMMAND_KEYS = {"enter": "accept the guess", "u": "undo", "s": "skip", "?": "definitions", "q": "quit"}
 DEFINITIONS = {  # one line each, after the labelling guide (data/LABELLING.md)
@@ -85,7 +86,7 @@ def load_tasks(batch: Path, output: Path) -> tuple[list[Task], int]:
 
     done = {normalise(text) for path in (output, skipped_path(output)) if path.exists() for text in _texts(path)}
     tasks, before = [], 0
-    for number, row in _rows(batch):
+    for number, row in jsonl_rows(batch):
         text = row.get("text")
         if not isinstance(text, str) or not text.strip():
             raise InputError(f"{batch}:{number}: expected an object with a 'text' string")
@@ -97,22 +98,8 @@ def load_tasks(batch: Path, output: Path) -> tuple[list[Task], int]:
     return tasks, before
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict]]:
-    try:
-        with path.open(encoding="utf-8", errors="replace") as rows:
-            for number, line in enumerate(rows, 1):
-                if line.strip():
-                    try:
-                        row = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise InputError(f"{path}:{number}: not JSON ({exc.msg})") from None
-                    yield number, row if isinstance(row, dict) else {}
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-
-
 def _texts(path: Path) -> Iterator[str]:
-    for _, row in _rows(path):
+    for _, row in jsonl_rows(path):
         if isinstance(row.get("text"), str):
             yield row["text"]
 

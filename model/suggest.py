@@ -54,19 +54,24 @@ def pool_paragraphs(sources: Iterable[str], recursive: bool = False, lines: bool
 
 def read_texts(path: Path) -> Iterator[str]:
     """The `text` of every row of a JSONL file; a row without one is an error naming its line."""
+    for number, row in jsonl_rows(path):
+        if not isinstance(row.get("text"), str):
+            raise InputError(f"{path}:{number}: expected an object with a 'text' string")
+        if row["text"].strip():
+            yield row["text"].strip()
+
+
+def jsonl_rows(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line of a JSONL file; a line that is not an object gives {}."""
     try:
         with Path(path).open(encoding="utf-8", errors="replace") as rows:
             for number, line in enumerate(rows, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{path}:{number}: not JSON ({exc.msg})") from None
-                if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-                    raise InputError(f"{path}:{number}: expected an object with a 'text' string")
-                if row["text"].strip():
-                    yield row["text"].strip()
+                if line.strip():
+                    try:
+                        row = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise InputError(f"{path}:{number}: not JSON ({exc.msg})") from None
+                    yield number, row if isinstance(row, dict) else {}
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
