@@ -138,21 +138,6 @@ def test_output_that_is_or_holds_the_data_is_refused_even_with_overwrite(tmp_pat
         check_output(notes, overwrite=True)
 
 
-def test_sourcing_copies_keep_the_label_and_only_frame_plain_sentences():
-    from training.augment import eligible, sourcing_copies
-
-    rows = [
-        {"text": "Troops took the river crossing at dawn.", "label": "military_action"},
-        {"text": "The army said troops took the river crossing.", "label": "military_action"},  # already sourced
-        {"text": "The rebels denied the attack.", "label": "attribution"},  # a claim: never framed
-        {"text": "Parliament approved the budget. It passed narrowly.", "label": "funding_policy"},  # two sentences
-    ]
-    assert [eligible(r["text"], r["label"]) for r in rows] == [True, False, False, False]
-    (copy,) = sourcing_copies(rows, seed=1)
-    assert copy["label"] == "military_action" and copy["text"] != rows[0]["text"]
-    assert "river crossing" in copy["text"] and sourcing_copies(rows, seed=1) == [copy]
-
-
 def _first_test_paragraphs(n: int) -> list[str]:
     return [json.loads(line)["text"] for line in (ROOT / "data" / "test.jsonl").read_text(encoding="utf-8").splitlines()[:n]]
 

@@ -33,7 +33,7 @@ class TrainConfig:
     freeze_embeddings: bool = setting(False, "Keep the base model's word embeddings, so `compact` can leave them out.")
     max_steps: int = setting(-1, "Stop after this many optimiser steps (-1: no limit).")
     augment_sourcing: bool = setting(False, "Also train on a wire-style sourced copy of each plain event, "
-                                            "toll or decision sentence.")
+                                            "toll or decision sentence, and a bare copy of each sourced one.")
     init_from: str = setting("", "Continue from this model directory ('shipped': the shipped model): its weights, and "
                                  "its head when the data's labels are among its own (else a new head).")
     mix_corpus: str = setting("", "Also train on the train split of this labelled corpus (a file or directory, "

@@ -29,9 +29,27 @@ def load_statements(path: Path) -> list[Statement]:
     return [Statement(r["text"], r["label"], r["speaker"], bool(r["starts_with_proper_noun"])) for r in rows]
 
 
-def render(report: dict, n: int, model: str, target: float = 0.03) -> str:
+def statements_from(rows: list[dict]) -> list[Statement]:
+    """Statements made from labelled paragraphs (a validation split, say), so that a recipe can be
+    chosen on invariance without looking at data/invariance.jsonl: each one-sentence event, toll
+    or decision with no source, and the first sentence of each sourced one with its source cut off
+    (`training.augment`). The speaker is a plausible source for the label, chosen by position."""
+    from training.augment import LOWERABLE, REPORTED, bare_sentence, eligible
+
+    statements = []
+    for row in rows:
+        text, label = row["text"], row["label"]
+        bare = text.strip() if eligible(text, label) else bare_sentence(text, label)
+        if bare:
+            speakers = REPORTED[label]
+            first = bare.split(" ", 1)[0]
+            statements.append(Statement(bare, label, speakers[len(statements) % len(speakers)], first.lower() not in LOWERABLE))
+    return statements
+
+
+def render(report: dict, n: int, model: str, target: float = 0.03, source: str = "data/invariance.jsonl") -> str:
     """A Markdown table: flips against the bare sentence and accuracy, per frame."""
-    lines = [f"Model {model}, {n} statements (data/invariance.jsonl). Target: at most {target:.0%} flips in any frame.", "",
+    lines = [f"Model {model}, {n} statements ({source}). Target: at most {target:.0%} flips in any frame.", "",
              "| frame | label flips vs bare | accuracy |", "|---|---|---|"]
     for frame in FRAMES:
         r = report[frame]
