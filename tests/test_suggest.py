@@ -35,8 +35,9 @@ def test_suggest_picks_uncertain_paragraphs_without_repeats(predictor, pool):
     assert len(set(keys)) == 30, "a paragraph and its repeat are one paragraph"
     assert not set(keys) & {normalise(t) for t in excluded}, "labelled paragraphs are never suggested again"
     margins = _margins(predictor.predict_proba(pool))
-    least_certain = {normalise(pool[i]) for i in np.argsort(margins)[:10]} - {normalise(t) for t in excluded}
-    assert len(least_certain & set(keys)) >= len(least_certain) - 1, "the hardest paragraphs are asked about"
+    # every close call (top two within 0.5) is asked about; past those, spread over the pool may win
+    close_calls = {normalise(pool[i]) for i in np.flatnonzero(margins < 0.5)} - {normalise(t) for t in excluded}
+    assert len(close_calls) >= 3 and close_calls <= set(keys), "the hardest paragraphs are asked about"
     assert np.mean([s.margin for s in chosen]) < np.mean(margins) - 0.1
     for s in chosen:  # the guess is what classify would say
         assert s.guess == predictor.predict(s.text).label and 0 < s.score <= 1
