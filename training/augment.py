@@ -7,7 +7,7 @@ than for other paragraphs teaches a shortcut: "a source or a quote means `attrib
 mirror image, "a short sentence with no source is background". So the augmentation goes both
 ways, keeping the label:
 - each one-sentence event, toll or decision with no source, no quote and no claim gets one copy
-  in one sourcing frame (`framed`);
+  in one sourcing frame (`_framed`);
 - each event, toll or decision whose first sentence is sourced in a way that can be cut off
   cleanly (", the army said."; "According to medics, ..."; "“...,” a commander said.") gets one
   copy of that sentence bare (`bare_sentence`).
