@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 from model import load_predictor
+from training import read_examples
 from training.invariance import flip_rates, load_statements, render, statements_from
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,12 +30,11 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "invariance.jsonl")
     parser.add_argument("--paragraphs", type=Path, default=None,
-                        help="build the statements from these labelled paragraphs (JSONL) instead of --data")
+                        help="build the statements from these labelled paragraphs (JSONL or CSV) instead of --data")
     parser.add_argument("--output", type=Path, default=ROOT / "reports" / "invariance", help="writes OUTPUT.md and OUTPUT.json")
     args = parser.parse_args()
     if args.paragraphs:
-        rows = [json.loads(line) for line in args.paragraphs.read_text(encoding="utf-8").splitlines() if line.strip()]
-        statements, source = statements_from(rows), str(args.paragraphs)
+        statements, source = statements_from(read_examples(args.paragraphs)), str(args.paragraphs)
     else:
         statements, source = load_statements(args.data), str(args.data)
     predictor = load_predictor(args.model)
