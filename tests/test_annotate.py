@@ -88,20 +88,21 @@ def test_driven_in_a_real_terminal(batch, tmp_path):
     command = f"{sys.executable} -m model.cli annotate {batch} -o {out}; sleep 30"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True)
     try:
-        def screen_shows(text: str) -> str:
-            for _ in range(100):
+        def screen_shows(*texts: str) -> str:
+            """Wait until every text is on screen at once: a slow machine draws a page in pieces."""
+            for _ in range(300):
                 screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
-                if text in screen:
+                if all(text in screen for text in texts):
                     return screen
                 time.sleep(0.1)
-            raise AssertionError(f"{text!r} never shown; screen:\n{screen}")
+            raise AssertionError(f"{texts!r} never all shown; screen:\n{screen}")
 
-        first = screen_shows("paragraph 1 of 5")
-        assert "Artillery pounded" in first and "> [4/m] military_action" in first  # the model's labels, in its order
+        # the paragraph, then the model's labels in its order, with its guess marked
+        screen_shows("paragraph 1 of 5", "Artillery pounded", "> [4/m] military_action")
         subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)  # accept the guess
         screen_shows("paragraph 2 of 5")
         subprocess.run(["tmux", "send-keys", "-t", session, "?"], check=True)
-        assert "the human cost" in screen_shows("casualty_report: ")
+        screen_shows("casualty_report: ", "the human cost")
         subprocess.run(["tmux", "send-keys", "-t", session, "c"], check=True)  # a key, no Enter needed
         screen_shows("paragraph 3 of 5")
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
