@@ -118,6 +118,7 @@ class ParagraphClassifier:
         from model.predictor import load_predictor
 
         self.predictor = load_predictor(model, backend=backend)
+        self.predictor.reserve_memory(batch_size)  # a job's memory then stays flat from its first batch
         self.labels = self.predictor.labels
         self.schema = output_schema(self.labels, summary)
         self.text_column, self.id_column = text_column, id_column

@@ -16,6 +16,9 @@ from pathlib import Path
 DEFAULT_BATCH_SIZE = 32
 WINDOW_STRIDE = 64  # tokens shared by consecutive windows of a long paragraph
 CLOSE_CALL_MARGIN = 0.9  # windows whose top two probabilities are closer than this are rerun batch-free
+# close calls rerun this many at a time at most: the batch-free graph computes in fp32, and its
+# memory for a batch of full windows is mostly attention scores (batch x 12 heads x width squared)
+CLOSE_CALL_BATCH = 8
 BACKGROUND_LABEL = "other"  # a window with this label does not outvote windows that report something
 
 
@@ -124,8 +127,25 @@ class Predictor:
         ranked = np.sort(window_proba, axis=1)
         close = [w for w in order if ranked[w, -1] - ranked[w, -2] < CLOSE_CALL_MARGIN]
         if close and (batch_free := getattr(self.backend, "batch_free", None)) is not None:
-            self._run(batch_free, windows, close, batch_size, scale, window_proba)
+            self._run(batch_free, windows, close, min(batch_size, CLOSE_CALL_BATCH), scale, window_proba)
         return self._combine(window_proba, np.asarray(owners), result)
+
+    def reserve_memory(self, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        """Run the largest batch this Predictor can make (`batch_size` full windows) through each backend.
+
+        A runtime's memory pool grows to the largest batch it has seen and keeps what it took, so a
+        long job would grow part-way through, whenever a wider batch or a larger set of close calls
+        first came. After this call its memory starts at that ceiling. Costs about a second.
+        """
+        import numpy as np
+
+        def run(backend, rows: int) -> None:
+            shape = (rows, self.max_length)
+            backend(np.ones(shape, dtype=np.int64), np.ones(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64))
+
+        run(self.backend, batch_size)
+        if (batch_free := getattr(self.backend, "batch_free", None)) is not None:
+            run(batch_free, min(batch_size, CLOSE_CALL_BATCH))
 
     def _run(self, backend, windows, order, batch_size, scale, window_proba) -> None:
         """Fill `window_proba` for the windows listed in `order`, a batch at a time."""

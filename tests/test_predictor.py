@@ -141,3 +141,49 @@ def test_an_unknown_backend_is_named():
 
     with pytest.raises(InputError, match="unknown backend 'gpu'; choose auto, onnx or torch"):
         load_predictor(backend="gpu")
+
+
+class RecordingBackend:
+    """A backend that records the shape of each batch and gives fixed logits (all equal: every window a close call)."""
+
+    def __init__(self, labels: int, batch_free=None, logits: float = 0.0):
+        self.shapes, self.labels, self.logits = [], labels, logits
+        if batch_free is not None:
+            self.batch_free = batch_free
+
+    def __call__(self, input_ids, attention_mask, token_type_ids):
+        import numpy as np
+
+        self.shapes.append(input_ids.shape)
+        logits = np.full((input_ids.shape[0], self.labels), self.logits)
+        logits[:, 0] += self.logits  # a clear winner only when logits is not 0
+        return logits
+
+
+def recording_predictor(predictor):
+    from model.predictor import Predictor
+
+    n = len(predictor.labels)
+    return Predictor(RecordingBackend(n, batch_free=RecordingBackend(n, logits=5.0)), predictor.tokenizer,
+                     predictor.card, predictor.labels)
+
+
+def test_close_calls_are_rerun_batch_free_a_few_windows_at_a_time(predictor):
+    """The batch-free graph computes in fp32, so its memory is bounded by rerunning CLOSE_CALL_BATCH windows at most."""
+    from model.predictor import CLOSE_CALL_BATCH
+
+    recording = recording_predictor(predictor)
+    predictions = recording.predict([f"Paragraph {i} about the shelling." for i in range(20)], batch_size=32)
+    assert recording.backend.shapes[0][0] == 20
+    assert [shape[0] for shape in recording.backend.batch_free.shapes] == [CLOSE_CALL_BATCH, CLOSE_CALL_BATCH, 20 - 2 * CLOSE_CALL_BATCH]
+    assert all(p.label == predictor.labels[0] for p in predictions), "the batch-free scores are the ones kept"
+
+
+def test_reserve_memory_runs_the_widest_batch_of_each_backend(predictor):
+    from model.predictor import CLOSE_CALL_BATCH
+
+    recording = recording_predictor(predictor)
+    recording.reserve_memory(batch_size=16)
+    assert recording.backend.shapes == [(16, recording.max_length)]
+    assert recording.backend.batch_free.shapes == [(min(16, CLOSE_CALL_BATCH), recording.max_length)]
+    predictor.reserve_memory(batch_size=2)  # a real backend without a batch-free graph (the tiny model's torch) runs it too
