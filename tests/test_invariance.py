@@ -1,6 +1,7 @@
 """training.invariance: sourcing frames, flip rates, and statements built from labelled paragraphs."""
 
-from training.invariance import FRAMES, Statement, flip_rates, frames, statements_from
+from training.augment import REPORTED
+from training.invariance import FRAMES, SPEAKERS, Statement, flip_rates, frames, statements_from
 
 
 def test_frames_keep_the_statement_and_name_the_speaker():
@@ -37,3 +38,13 @@ def test_statements_from_paragraphs_use_bare_and_stripped_content_only():
     assert [(s.text, s.label) for s in statements] == [("Troops took the river crossing at dawn.", "military_action"),
                                                        ("At least 14 fighters were killed in the clashes.", "casualty_report")]
     assert statements[1].starts_with_proper_noun is False and statements[1].speaker
+
+
+def test_statements_from_name_sources_that_training_frames_never_use():
+    """The check chooses a recipe, so the frames it builds must not be ones the model was trained on."""
+    rows = [{"text": f"Troops took village number {i} at dawn.", "label": "military_action"} for i in range(20)]
+    rows += [{"text": f"At least {i + 3} people were killed in the raid, medics said.", "label": "casualty_report"} for i in range(20)]
+    speakers = {s.speaker for s in statements_from(rows)}
+    assert speakers == set(SPEAKERS["military_action"]) | set(SPEAKERS["casualty_report"])
+    assert not speakers & {speaker for names in REPORTED.values() for speaker in names}
+    assert set(SPEAKERS) == set(REPORTED)

@@ -13,6 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FRAMES = ("bare", "said", "according_to", "quote", "told_agency")
+# label -> sources that `statements_from` names: none of them is a speaker that training.augment's
+# frames use, so a model cannot pass the check by having seen these very frames in training
+SPEAKERS = {
+    "military_action": ("the general staff", "an army officer", "a police official", "villagers",
+                        "a regional security chief", "a navy spokeswoman", "local journalists", "the insurgents' spokesman"),
+    "casualty_report": ("a hospital director", "the Red Cross", "a morgue worker", "the interior ministry",
+                        "emergency services", "a district health officer", "the UN humanitarian office", "paramedics"),
+    "funding_policy": ("the treasury", "a government spokesman", "the foreign ministry", "the parliament speaker",
+                       "an EU official", "the defence minister", "the cabinet office", "a budget official"),
+}
 
 
 @dataclass(frozen=True)
@@ -33,15 +43,15 @@ def statements_from(rows: list[dict]) -> list[Statement]:
     """Statements made from labelled paragraphs (a validation split, say), so that a recipe can be
     chosen on invariance without looking at data/invariance.jsonl: each one-sentence event, toll
     or decision with no source, and the first sentence of each sourced one with its source cut off
-    (`training.augment`). The speaker is a plausible source for the label, chosen by position."""
-    from training.augment import LOWERABLE, REPORTED, bare_sentence, eligible
+    (`training.augment`). The speaker is a plausible source for the label (SPEAKERS), chosen by position."""
+    from training.augment import LOWERABLE, bare_sentence, eligible
 
     statements = []
     for row in rows:
         text, label = row["text"], row["label"]
         bare = text.strip() if eligible(text, label) else bare_sentence(text, label)
         if bare:
-            speakers = REPORTED[label]
+            speakers = SPEAKERS[label]
             first = bare.split(" ", 1)[0]
             statements.append(Statement(bare, label, speakers[len(statements) % len(speakers)], first.lower() not in LOWERABLE))
     return statements
