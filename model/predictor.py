@@ -135,7 +135,7 @@ class Predictor:
 
         A runtime's memory pool grows to the largest batch it has seen and keeps what it took, so a
         long job would grow part-way through, whenever a wider batch or a larger set of close calls
-        first came. After this call its memory starts at that ceiling. Costs about a second.
+        first came. After this call its memory starts at that ceiling, at the cost of one such batch each.
         """
         import numpy as np
 
